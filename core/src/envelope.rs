@@ -1,0 +1,206 @@
+//! The ByteStorage envelope: integrity and compression around default-mode payloads (SPEC §3).
+//!
+//! Wire form: a 4-element MessagePack array
+//! `[compressed_data (bin; legacy: array of uints), checksum (array of 8 uints),
+//!   original_size (uint), format (str)]`, with LZ4 *block* compression (lz4_flex, no
+//! frame, no size prefix) and xxh3-64 of the original bytes, big-endian.
+//!
+//! Reading validates in the spec's order, each failure typed, and allocates the output
+//! only after every size check has passed, so a hostile envelope cannot make it allocate
+//! more than 1000× its own length (and never more than 512 MiB).
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::error::{Error, ErrorKind, Result, err};
+use crate::msgpack::bounds::scan;
+use crate::msgpack::read::{Reader, Token};
+use crate::msgpack::write;
+
+/// Largest envelope, compressed payload and original payload accepted: 512 MiB.
+pub const MAX_SIZE: u64 = 512 * 1024 * 1024;
+/// Largest accepted `original_size / compressed_len`.
+pub const MAX_RATIO: u64 = 1000;
+/// The format tag this core writes.
+pub const FORMAT_MSGPACK: &str = "msgpack";
+
+/// How `compressed_data` was encoded on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataEncoding {
+    /// msgpack bin (canonical writers, protocol ≥ 1.1).
+    Bin,
+    /// An array of uints 0..=255 (legacy writers).
+    IntArray,
+}
+
+/// The fields of a parsed (not yet decompressed) envelope.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// LZ4 block bytes.
+    pub compressed: Vec<u8>,
+    /// xxh3-64 of the original bytes.
+    pub checksum: u64,
+    /// Declared size of the original bytes, as on the wire.
+    pub original_size: u64,
+    /// The format tag (`"msgpack"` for every writer of this protocol).
+    pub format: String,
+    /// How `compressed` was encoded.
+    pub encoding: DataEncoding,
+}
+
+/// xxh3-64 of `data`, as the envelope stores it.
+pub fn checksum(data: &[u8]) -> u64 {
+    xxh3_64(data)
+}
+
+/// Wraps `data` (StandardSerializer bytes) in a canonical envelope.
+pub fn store(data: &[u8]) -> Result<Vec<u8>> {
+    if data.len() as u64 > MAX_SIZE {
+        return err(ErrorKind::ValueTooLarge, format!("payload of {} bytes exceeds 512 MiB", data.len()));
+    }
+    let compressed = lz4_flex::block::compress(data);
+    let mut out = Vec::with_capacity(compressed.len() + 40);
+    write::array_len(&mut out, 4)?;
+    write::bin(&mut out, &compressed)?;
+    write::array_len(&mut out, 8)?;
+    for b in checksum(data).to_be_bytes() {
+        write::uint(&mut out, u64::from(b));
+    }
+    write::uint(&mut out, data.len() as u64);
+    write::str(&mut out, FORMAT_MSGPACK)?;
+    Ok(out)
+}
+
+fn structure<T>(why: &str) -> Result<T> {
+    err(ErrorKind::EnvelopeStructure, format!("envelope {why}"))
+}
+
+fn byte(t: Token<'_>) -> Result<u8> {
+    match t {
+        Token::UInt(v) if v <= 255 => Ok(v as u8),
+        _ => structure("byte element is not an integer 0..=255"),
+    }
+}
+
+/// Parses the envelope's structure (steps 1–2 of SPEC §3) without decompressing.
+pub fn parse(bytes: &[u8]) -> Result<Envelope> {
+    if bytes.len() as u64 > MAX_SIZE {
+        return err(ErrorKind::EnvelopeSizeLimit, "envelope exceeds 512 MiB");
+    }
+    let end = scan(bytes)?;
+    if end != bytes.len() {
+        return err(ErrorKind::TrailingBytes, format!("{} bytes after the envelope", bytes.len() - end));
+    }
+    let mut r = Reader::new(bytes);
+    if r.next()? != Token::Array(4) {
+        return structure("is not an array of exactly 4 elements");
+    }
+    let (compressed, encoding) = match r.next()? {
+        Token::Bin(b) => (b.to_vec(), DataEncoding::Bin),
+        Token::Array(n) => {
+            let mut v = Vec::with_capacity(n as usize);
+            for _ in 0..n {
+                v.push(byte(r.next()?)?);
+            }
+            (v, DataEncoding::IntArray)
+        }
+        _ => return structure("compressed_data is neither bin nor an array of bytes"),
+    };
+    if r.next()? != Token::Array(8) {
+        return structure("checksum is not an array of exactly 8 bytes");
+    }
+    let mut sum = [0u8; 8];
+    for s in &mut sum {
+        *s = byte(r.next()?)?;
+    }
+    let Token::UInt(original_size) = r.next()? else {
+        return structure("original_size is not an unsigned integer");
+    };
+    let Token::Str(format) = r.next()? else {
+        return structure("format is not a string");
+    };
+    let format = std::str::from_utf8(format)
+        .map_err(|_| Error::new(ErrorKind::EnvelopeStructure, "envelope format is not UTF-8"))?
+        .to_owned();
+    Ok(Envelope { compressed, checksum: u64::from_be_bytes(sum), original_size, format, encoding })
+}
+
+impl Envelope {
+    /// Checks the limits and decompresses (steps 3–8 of SPEC §3).
+    pub fn open(&self) -> Result<Vec<u8>> {
+        let clen = self.compressed.len() as u64;
+        if clen > MAX_SIZE {
+            return err(ErrorKind::EnvelopeSizeLimit, "compressed data exceeds 512 MiB");
+        }
+        if self.original_size > MAX_SIZE {
+            return err(ErrorKind::EnvelopeSizeLimit, format!("original_size {} exceeds 512 MiB", self.original_size));
+        }
+        if clen == 0 {
+            return err(ErrorKind::DecompressionBomb, "compressed data is empty");
+        }
+        if self.original_size > MAX_RATIO * clen {
+            return err(
+                ErrorKind::DecompressionBomb,
+                format!("original_size {} exceeds {MAX_RATIO} x {clen} compressed bytes", self.original_size),
+            );
+        }
+        let mut out = vec![0u8; self.original_size as usize];
+        let n = lz4_flex::block::decompress_into(&self.compressed, &mut out)
+            .map_err(|e| Error::new(ErrorKind::DecompressionFailed, format!("LZ4 block is corrupt: {e}")))?;
+        if n as u64 != self.original_size {
+            return err(
+                ErrorKind::DecompressionFailed,
+                format!("decompressed {n} bytes, original_size says {}", self.original_size),
+            );
+        }
+        if checksum(&out) != self.checksum {
+            return err(ErrorKind::ChecksumMismatch, "xxh3-64 of the decompressed bytes does not match");
+        }
+        Ok(out)
+    }
+}
+
+/// Parses, checks and decompresses an envelope, returning the original bytes.
+pub fn retrieve(bytes: &[u8]) -> Result<Vec<u8>> {
+    parse(bytes)?.open()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    #[test]
+    fn spec_example_round_trips() {
+        let env = h("94c4054081a16101 98cc84cc8c4fcc99cce3584cccc804 a76d73677061636b".replace(' ', "").as_str());
+        assert_eq!(store(&h("81a16101")).unwrap(), env);
+        assert_eq!(retrieve(&env).unwrap(), h("81a16101"));
+        assert_eq!(checksum(b""), 0x2d06800538d394c2);
+        assert_eq!(store(b"").unwrap(), h("94c40100982d06cc800538ccd3cc94ccc200a76d73677061636b"));
+    }
+
+    #[test]
+    fn legacy_int_array_is_read() {
+        let env = h("949210ccff98ccd6ccbcccec3c6b29ccd72e01a76d73677061636b");
+        let e = parse(&env).unwrap();
+        assert_eq!(e.encoding, DataEncoding::IntArray);
+        assert_eq!(e.open().unwrap(), vec![0xff]);
+    }
+
+    #[test]
+    fn each_step_fails_with_its_own_kind() {
+        let good = store(b"hello, cachekit!").unwrap();
+        let mut bad_sum = good.clone();
+        let i = bad_sum.len() - 12;
+        bad_sum[i] ^= 1;
+        assert!(matches!(retrieve(&bad_sum).unwrap_err().kind(), ErrorKind::ChecksumMismatch | ErrorKind::EnvelopeStructure));
+        assert_eq!(retrieve(&good[..good.len() - 1]).unwrap_err().kind(), ErrorKind::DecodeBounds);
+        assert_eq!(retrieve(&h("93c0c0c0")).unwrap_err().kind(), ErrorKind::EnvelopeStructure);
+        assert_eq!(retrieve(&h("94c400982d06cc800538ccd3cc94ccc200a76d73677061636b")).unwrap_err().kind(), ErrorKind::DecompressionBomb);
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert_eq!(retrieve(&trailing).unwrap_err().kind(), ErrorKind::TrailingBytes);
+    }
+}

@@ -1,0 +1,43 @@
+//! # cachekit
+//!
+//! The runtime-free core of the cachekit protocol: every byte of a cache entry is decided
+//! here, once, for every language binding (C, Node, PHP, WASM).
+//!
+//! | module | holds | spec |
+//! |---|---|---|
+//! | [`value`] | the language-neutral [`Value`] and how bindings map onto it | — |
+//! | [`temporal`] | dates, times, datetimes, ISO-8601 as Python writes it | §2 |
+//! | [`msgpack`] | MessagePack primitives, the bounded reader and pre-scan | §2, §5a |
+//! | [`serializer`] | StandardSerializer (default-mode values) | §2 |
+//! | [`canonical`] | canonical interop/v1 encoder (args and value profiles), interop reader | §5 |
+//! | [`envelope`] | ByteStorage envelope: LZ4 block + xxh3-64, limits, bomb check | §3 |
+//! | [`keys`] | default-mode and interop cache keys | §4, §5 |
+//! | [`crypto`] | master keys, HKDF tenant keys, AAD v0x03, AES-256-GCM, nonces, keyring | §6 |
+//! | [`entry`] | the one entry codec: value + options ⇄ stored bytes | §1 |
+//! | [`python_frame`] | cachekit-py `CK` frames: detect, refuse, inspect | §7 |
+//! | [`error`] | the one error type with stable codes | — |
+//!
+//! The crate performs no I/O, spawns no threads and reads no clock. The only ambient
+//! resource it touches is the platform random source, for nonce instance ids and lock
+//! tokens (Web Crypto on `wasm32-unknown-unknown`).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod canonical;
+pub mod crypto;
+pub mod entry;
+pub mod envelope;
+pub mod error;
+pub mod keys;
+pub mod msgpack;
+pub mod python_frame;
+pub mod serializer;
+pub mod temporal;
+pub mod value;
+
+pub use error::{Error, ErrorKind, Result};
+pub use value::Value;
+
+/// The crate version, for bindings' `version()` functions.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
