@@ -49,7 +49,7 @@ pub fn encode(value: &Value, profile: Profile) -> Result<Vec<u8>> {
 /// reported as [`ErrorKind::PythonFrame`], not decoded.
 pub fn decode_value(bytes: &[u8]) -> Result<Value> {
     crate::python_frame::refuse_frame(bytes)?;
-    document::decode(bytes)
+    document::decode(bytes, document::Sentinels::Lenient)
 }
 
 fn unsupported<T>(v: &Value, profile: Profile) -> Result<T> {

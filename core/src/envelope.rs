@@ -91,31 +91,31 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope> {
         return err(ErrorKind::TrailingBytes, format!("{} bytes after the envelope", bytes.len() - end));
     }
     let mut r = Reader::new(bytes);
-    if r.next()? != Token::Array(4) {
+    if r.next_token()? != Token::Array(4) {
         return structure("is not an array of exactly 4 elements");
     }
-    let (compressed, encoding) = match r.next()? {
+    let (compressed, encoding) = match r.next_token()? {
         Token::Bin(b) => (b.to_vec(), DataEncoding::Bin),
         Token::Array(n) => {
             let mut v = Vec::with_capacity(n as usize);
             for _ in 0..n {
-                v.push(byte(r.next()?)?);
+                v.push(byte(r.next_token()?)?);
             }
             (v, DataEncoding::IntArray)
         }
         _ => return structure("compressed_data is neither bin nor an array of bytes"),
     };
-    if r.next()? != Token::Array(8) {
+    if r.next_token()? != Token::Array(8) {
         return structure("checksum is not an array of exactly 8 bytes");
     }
     let mut sum = [0u8; 8];
     for s in &mut sum {
-        *s = byte(r.next()?)?;
+        *s = byte(r.next_token()?)?;
     }
-    let Token::UInt(original_size) = r.next()? else {
+    let Token::UInt(original_size) = r.next_token()? else {
         return structure("original_size is not an unsigned integer");
     };
-    let Token::Str(format) = r.next()? else {
+    let Token::Str(format) = r.next_token()? else {
         return structure("format is not a string");
     };
     let format = std::str::from_utf8(format)

@@ -43,7 +43,8 @@ pub enum FrameRejection {
     HeaderLength,
     /// The header is not a UTF-8 JSON object.
     HeaderJson,
-    /// The header records no serializer name (`s` missing or empty).
+    /// The header records no serializer name (`s` missing or empty): cachekit-py's reader
+    /// treats such a frame as a mismatch (a miss); an inspector can still display it.
     SerializerName,
 }
 
@@ -72,13 +73,14 @@ impl From<FrameRejection> for Error {
 pub struct Frame<'a> {
     /// The header's JSON text.
     pub header_json: &'a str,
-    /// The serializer name recorded in the header (`s`).
-    pub serializer: String,
+    /// The serializer name recorded in the header (`s`), if any.
+    pub serializer: Option<String>,
     /// The bytes after the header (for default writes, a ByteStorage envelope or ciphertext).
     pub payload: &'a [u8],
 }
 
-/// Parses a frame for display. Never used to read a cache value.
+/// Parses a frame's structure for display (prefix, magic, version, header length, header
+/// JSON). Never used to read a cache value.
 pub fn parse(bytes: &[u8]) -> std::result::Result<Frame<'_>, FrameRejection> {
     if bytes.len() < PREFIX_LEN {
         return Err(FrameRejection::PrefixLength);
@@ -95,8 +97,22 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<Frame<'_>, FrameRejection> {
         return Err(FrameRejection::HeaderLength);
     }
     let header_json = std::str::from_utf8(&rest[..hlen]).map_err(|_| FrameRejection::HeaderJson)?;
-    let serializer = serializer_name(header_json)?;
+    let serializer = match serializer_name(header_json) {
+        Ok(name) => Some(name),
+        Err(FrameRejection::SerializerName) => None,
+        Err(other) => return Err(other),
+    };
     Ok(Frame { header_json, serializer, payload: &rest[hlen..] })
+}
+
+/// Parses a frame as cachekit-py's reader would accept it: [`parse`] plus a recorded
+/// serializer name.
+pub fn validate(bytes: &[u8]) -> std::result::Result<Frame<'_>, FrameRejection> {
+    let frame = parse(bytes)?;
+    if frame.serializer.is_none() {
+        return Err(FrameRejection::SerializerName);
+    }
+    Ok(frame)
 }
 
 /// Finds the top-level `"s"` string of the header: a small scanner over the JSON object the
@@ -197,7 +213,7 @@ mod tests {
     fn parses_a_python_frame() {
         let f = frame(3, r#"{"s": "default", "m": {"format": "msgpack", "s": "nested"}, "v": "2.0"}"#, b"hello");
         let p = parse(&f).unwrap();
-        assert_eq!(p.serializer, "default");
+        assert_eq!(p.serializer.as_deref(), Some("default"));
         assert_eq!(p.payload, b"hello");
         assert!(refuse_frame(&f).is_err_and(|e| e.kind() == ErrorKind::PythonFrame));
     }
@@ -210,9 +226,10 @@ mod tests {
         let mut over = frame(3, r#"{"s": "x"}"#, b"");
         over[6] += 1;
         assert_eq!(parse(&over), Err(FrameRejection::HeaderLength));
-        assert_eq!(parse(&frame(3, r#"{"m": {"s": "x"}, "v": "2.0"}"#, b"")), Err(FrameRejection::SerializerName));
-        assert_eq!(parse(&frame(3, r#"{"s": "", "v": "2.0"}"#, b"")), Err(FrameRejection::SerializerName));
-        assert_eq!(parse(&frame(3, r#"{"v": "s", "m": 1}"#, b"")), Err(FrameRejection::SerializerName));
+        assert_eq!(validate(&frame(3, r#"{"m": {"s": "x"}, "v": "2.0"}"#, b"")), Err(FrameRejection::SerializerName));
+        assert_eq!(validate(&frame(3, r#"{"s": "", "v": "2.0"}"#, b"")), Err(FrameRejection::SerializerName));
+        assert_eq!(validate(&frame(3, r#"{"v": "s", "m": 1}"#, b"")), Err(FrameRejection::SerializerName));
+        assert_eq!(parse(&frame(3, r#"{"v": "s", "m": 1}"#, b"")).unwrap().serializer, None);
         assert_eq!(parse(&frame(3, "nope", b"")), Err(FrameRejection::HeaderJson));
     }
 }

@@ -18,7 +18,7 @@ pub fn encode(value: &Value) -> Result<Vec<u8>> {
 /// Reads StandardSerializer MessagePack (any well-formed document, bounded, no trailing
 /// bytes), reviving temporal sentinels.
 pub fn decode(bytes: &[u8]) -> Result<Value> {
-    document::decode(bytes)
+    document::decode(bytes, document::Sentinels::Strict)
 }
 
 /// Refuses values nested deeper than the decoders accept, so a write never produces an

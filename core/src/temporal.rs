@@ -136,7 +136,7 @@ impl Time {
         self.offset
     }
 
-    /// Parses `HH:MM[:SS[.f{1,9}]]` followed by an optional `Z` or `±HH:MM[:SS[.ffffff]]`.
+    /// Parses `HH:MM[:SS[.f{1,9}]]` followed by an optional `Z` (or `z`) or `±HH:MM[:SS]`.
     pub fn parse(s: &str) -> Result<Time> {
         let (clock, offset) = split_offset(s)?;
         let b = clock.as_bytes();
@@ -297,7 +297,7 @@ fn digits(s: &str, at: usize, n: usize) -> Result<u32> {
 
 /// Splits `clock[offset]` into the clock text and the offset in seconds.
 fn split_offset(s: &str) -> Result<(&str, Option<i32>)> {
-    if let Some(clock) = s.strip_suffix('Z') {
+    if let Some(clock) = s.strip_suffix(['Z', 'z']) {
         return Ok((clock, Some(0)));
     }
     let Some(pos) = s.find(['+', '-']) else {
@@ -386,7 +386,7 @@ mod tests {
         let bits = v.abs().to_bits();
         let exp = ((bits >> 52) & 0x7ff) as i32 - 1075;
         let m = u128::from((bits & ((1 << 52) - 1)) | (1 << 52));
-        let lhs = m * 1_000_000 << (exp + k) as u32;
+        let lhs = (m * 1_000_000) << (exp + k) as u32;
         let rhs = u128::from(n.unsigned_abs()) << k as u32;
         lhs.abs_diff(rhs)
     }

@@ -139,7 +139,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next item: its header and, for str, bin and ext, its payload.
-    pub fn next(&mut self) -> Result<Token<'a>> {
+    pub fn next_token(&mut self) -> Result<Token<'a>> {
         Ok(match self.next_head()? {
             Head::Nil => Token::Nil,
             Head::Bool(b) => Token::Bool(b),
@@ -214,16 +214,16 @@ mod tests {
             Token::F32(1.5),
         ];
         for w in want {
-            assert_eq!(r.next().unwrap(), w);
+            assert_eq!(r.next_token().unwrap(), w);
         }
         assert_eq!(r.remaining(), 0);
-        assert_eq!(r.next().unwrap_err().kind(), ErrorKind::MalformedMsgpack);
+        assert_eq!(r.next_token().unwrap_err().kind(), ErrorKind::MalformedMsgpack);
     }
 
     #[test]
     fn truncation_and_reserved_marker_are_errors() {
         for b in [&[0xcd, 0x01][..], &[0xc6, 0, 0, 0, 9, 1], &[0xdb, 0xff], &[0xc1], &[0xd8, 1]] {
-            assert_eq!(Reader::new(b).next().unwrap_err().kind(), ErrorKind::MalformedMsgpack);
+            assert_eq!(Reader::new(b).next_token().unwrap_err().kind(), ErrorKind::MalformedMsgpack);
         }
     }
 }
