@@ -54,7 +54,9 @@ pub fn decode_value(bytes: &[u8]) -> Result<Value> {
 
 fn unsupported<T>(v: &Value, profile: Profile) -> Result<T> {
     let why = match (v, profile) {
-        (Value::DateTime(_), Profile::Args) => "a naive datetime is not allowed in interop arguments (add a UTC offset)",
+        (Value::DateTime(_), Profile::Args) => {
+            "a naive datetime is not allowed in interop arguments (add a UTC offset)"
+        }
         (Value::Date(_) | Value::Time(_), Profile::Args) => "dates and times are not allowed in interop arguments",
         (Value::Set(_), Profile::Value) => "a set cannot be an interop value (it does not round-trip across SDKs)",
         (Value::Uuid(_), Profile::Value) => "a UUID cannot be an interop value (store its string)",

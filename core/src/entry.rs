@@ -155,7 +155,9 @@ mod tests {
                 let back = decode(&bytes, &o).unwrap();
                 match mode {
                     // Interop sorts keys.
-                    Mode::Interop => assert_eq!(canonical::encode_value(&back).unwrap(), canonical::encode_value(&sample()).unwrap()),
+                    Mode::Interop => {
+                        assert_eq!(canonical::encode_value(&back).unwrap(), canonical::encode_value(&sample()).unwrap())
+                    }
                     _ => assert_eq!(back, sample()),
                 }
             }

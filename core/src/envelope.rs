@@ -195,10 +195,16 @@ mod tests {
         let mut bad_sum = good.clone();
         let i = bad_sum.len() - 12;
         bad_sum[i] ^= 1;
-        assert!(matches!(retrieve(&bad_sum).unwrap_err().kind(), ErrorKind::ChecksumMismatch | ErrorKind::EnvelopeStructure));
+        assert!(matches!(
+            retrieve(&bad_sum).unwrap_err().kind(),
+            ErrorKind::ChecksumMismatch | ErrorKind::EnvelopeStructure
+        ));
         assert_eq!(retrieve(&good[..good.len() - 1]).unwrap_err().kind(), ErrorKind::DecodeBounds);
         assert_eq!(retrieve(&h("93c0c0c0")).unwrap_err().kind(), ErrorKind::EnvelopeStructure);
-        assert_eq!(retrieve(&h("94c400982d06cc800538ccd3cc94ccc200a76d73677061636b")).unwrap_err().kind(), ErrorKind::DecompressionBomb);
+        assert_eq!(
+            retrieve(&h("94c400982d06cc800538ccd3cc94ccc200a76d73677061636b")).unwrap_err().kind(),
+            ErrorKind::DecompressionBomb
+        );
         let mut trailing = good.clone();
         trailing.push(0);
         assert_eq!(retrieve(&trailing).unwrap_err().kind(), ErrorKind::TrailingBytes);

@@ -205,7 +205,12 @@ fn default_arg(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<()> {
                     Ordering::Equal
                 })
             });
-            let raw_key = |k: &Value| matches!(k, Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Bytes(_));
+            let raw_key = |k: &Value| {
+                matches!(
+                    k,
+                    Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) | Value::Bytes(_)
+                )
+            };
             if failed || !entries.iter().all(|(k, _)| raw_key(k)) {
                 return err(
                     ErrorKind::InvalidMapKey,
@@ -228,7 +233,10 @@ fn default_arg(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<()> {
             return err(ErrorKind::UnsupportedType, "naive datetime not allowed in cache keys (add a UTC offset)");
         }
         Value::Set(_) | Value::Date(_) | Value::Time(_) | Value::Ext(..) => {
-            return err(ErrorKind::UnsupportedType, format!("a {} is not supported in cache-key arguments", v.type_name()));
+            return err(
+                ErrorKind::UnsupportedType,
+                format!("a {} is not supported in cache-key arguments", v.type_name()),
+            );
         }
     }
     Ok(())
@@ -269,7 +277,17 @@ mod tests {
 
     #[test]
     fn serializer_codes() {
-        for (id, code) in [("std", "s"), ("default", "s"), ("auto", "a"), ("pythonic", "a"), ("orjson", "o"), ("arrow", "w"), ("local", "l"), ("cbor", "x23d5"), ("toml", "x0c41")] {
+        for (id, code) in [
+            ("std", "s"),
+            ("default", "s"),
+            ("auto", "a"),
+            ("pythonic", "a"),
+            ("orjson", "o"),
+            ("arrow", "w"),
+            ("local", "l"),
+            ("cbor", "x23d5"),
+            ("toml", "x0c41"),
+        ] {
             assert_eq!(serializer_code(id).unwrap(), code, "{id}");
         }
         assert_eq!(serializer_code("").unwrap_err().kind(), ErrorKind::InvalidArgument);
@@ -285,15 +303,32 @@ mod tests {
 
     #[test]
     fn default_key_matches_the_upstream_example() {
-        let k = DefaultKey { namespace: Some("test"), function: "__main__.get_user", args: &[42i64.into()], kwargs: &[], integrity: true, serializer: "std" };
-        assert_eq!(k.build().unwrap(), "ns:test:func:__main__.get_user:args:3870b2ea5735ae639ded9450ef117768db676f037bec636503796c5b81095153:1s");
+        let k = DefaultKey {
+            namespace: Some("test"),
+            function: "__main__.get_user",
+            args: &[42i64.into()],
+            kwargs: &[],
+            integrity: true,
+            serializer: "std",
+        };
+        assert_eq!(
+            k.build().unwrap(),
+            "ns:test:func:__main__.get_user:args:3870b2ea5735ae639ded9450ef117768db676f037bec636503796c5b81095153:1s"
+        );
         assert_eq!(default_args_hash(&[], &[]).unwrap(), to_hex(&blake2b_256(&[0x92, 0x90, 0x80])));
     }
 
     #[test]
     fn long_keys_are_shortened_and_spaces_replaced() {
         let ns = "a b".repeat(100);
-        let k = DefaultKey { namespace: Some(&ns), function: "f", args: &[], kwargs: &[], integrity: false, serializer: "std" };
+        let k = DefaultKey {
+            namespace: Some(&ns),
+            function: "f",
+            args: &[],
+            kwargs: &[],
+            integrity: false,
+            serializer: "std",
+        };
         let key = k.build().unwrap();
         assert_eq!(key.chars().count(), 50 + 1 + 32);
         assert!(key.starts_with("ns:a_ba_b"));
@@ -310,7 +345,16 @@ mod tests {
     #[test]
     fn segments() {
         assert!(interop_key("users", "get_user", &[]).is_ok());
-        for (ns, op) in [("Users", "x"), ("ns", "x"), ("nsapi", "x"), ("a..b", "x"), ("users\n", "x"), ("x", "_a"), ("", "x"), ("x", &"b".repeat(65))] {
+        for (ns, op) in [
+            ("Users", "x"),
+            ("ns", "x"),
+            ("nsapi", "x"),
+            ("a..b", "x"),
+            ("users\n", "x"),
+            ("x", "_a"),
+            ("", "x"),
+            ("x", &"b".repeat(65)),
+        ] {
             assert_eq!(interop_key(ns, op, &[]).unwrap_err().kind(), ErrorKind::InvalidSegment, "{ns} {op}");
         }
     }

@@ -11,8 +11,6 @@ use serde_json::Value as Json;
 use crate::tagged::{hex, same, unhex, value};
 use crate::{Check, Report};
 
-
-
 fn field<'a>(v: &'a Json, k: &str) -> Result<&'a Json, String> {
     v.get(k).ok_or_else(|| format!("vector has no {k:?}"))
 }
@@ -77,7 +75,14 @@ pub fn run(schema: &str, doc: &Json, report: &mut Report) -> Result<(), String> 
     let known: &[&str] = match schema {
         "wire-format" => {
             wire_format(doc, report);
-            &["vectors", "constructed_vectors", "reject_vectors", "payload_reject_vectors", "temporal_sentinel_vectors", "limits"]
+            &[
+                "vectors",
+                "constructed_vectors",
+                "reject_vectors",
+                "payload_reject_vectors",
+                "temporal_sentinel_vectors",
+                "limits",
+            ]
         }
         "decode-bounds" => {
             decode_bounds(doc, report);
@@ -85,7 +90,17 @@ pub fn run(schema: &str, doc: &Json, report: &mut Report) -> Result<(), String> 
         }
         "interop-mode" => {
             interop_mode(doc, report);
-            &["key_vectors", "error_vectors", "value_vectors", "value_error_vectors", "reader_accept_vectors", "reader_reject_vectors", "aad_vectors", "encryption_vectors", "tagged_json"]
+            &[
+                "key_vectors",
+                "error_vectors",
+                "value_vectors",
+                "value_error_vectors",
+                "reader_accept_vectors",
+                "reader_reject_vectors",
+                "aad_vectors",
+                "encryption_vectors",
+                "tagged_json",
+            ]
         }
         "encryption" => {
             encryption(doc, report);
@@ -150,7 +165,11 @@ fn wire_format(doc: &Json, report: &mut Report) {
         eq("compressed_size", parsed.compressed.len() as u64, field(v, "compressed_size")?.as_u64().unwrap_or(0))?;
         eq("original_size", parsed.original_size, field(v, "original_size")?.as_u64().unwrap_or(0))?;
         eq("checksum", format!("{:016x}", parsed.checksum), s(v, "checksum_hex")?.to_owned())?;
-        let want_enc = if s(v, "envelope_encoding")? == "bin" { envelope::DataEncoding::Bin } else { envelope::DataEncoding::IntArray };
+        let want_enc = if s(v, "envelope_encoding")? == "bin" {
+            envelope::DataEncoding::Bin
+        } else {
+            envelope::DataEncoding::IntArray
+        };
         eq("encoding", parsed.encoding, want_enc)?;
         let out = ok("retrieve", parsed.open())?;
         if out != input {
@@ -231,7 +250,11 @@ fn interop_mode(doc: &Json, report: &mut Report) {
         let a = args(v)?;
         eq_hex("canonical args", &ok("encode_args", canonical::encode_args(&a))?, &hx(v, "canonical_args_hex")?)?;
         eq("args_hash", ok("hash", keys::interop_args_hash(&a))?.as_str(), s(v, "args_hash")?)?;
-        eq("key", ok("key", keys::interop_key(s(v, "namespace")?, s(v, "operation")?, &a))?.as_str(), s(v, "expected_key")?)
+        eq(
+            "key",
+            ok("key", keys::interop_key(s(v, "namespace")?, s(v, "operation")?, &a))?.as_str(),
+            s(v, "expected_key")?,
+        )
     });
     each(doc, "error_vectors", report, |v| {
         let a = args(v)?;
@@ -248,7 +271,9 @@ fn interop_mode(doc: &Json, report: &mut Report) {
         let back = ok("decode_value", canonical::decode_value(&want))?;
         eq_hex("re-encoded", &ok("encode_value", canonical::encode_value(&back))?, &want)
     });
-    each(doc, "value_error_vectors", report, |v| fails("encode_value", canonical::encode_value(&value(field(v, "value")?)?), &[]));
+    each(doc, "value_error_vectors", report, |v| {
+        fails("encode_value", canonical::encode_value(&value(field(v, "value")?)?), &[])
+    });
     each(doc, "reader_accept_vectors", report, |v| {
         let got = ok("decode_value", canonical::decode_value(&hx(v, "input_hex")?))?;
         match v.get("value") {
@@ -256,15 +281,30 @@ fn interop_mode(doc: &Json, report: &mut Report) {
             None => Ok(()),
         }
     });
-    each(doc, "reader_reject_vectors", report, |v| fails("decode_value", canonical::decode_value(&hx(v, "input_hex")?), &[]));
+    each(doc, "reader_reject_vectors", report, |v| {
+        fails("decode_value", canonical::decode_value(&hx(v, "input_hex")?), &[])
+    });
     each(doc, "aad_vectors", report, |v| {
-        let aad = Aad { tenant: s(v, "tenant_id")?, cache_key: s(v, "cache_key")?, format: s(v, "format")?, compressed: b(v, "compressed")?, original_type: None };
+        let aad = Aad {
+            tenant: s(v, "tenant_id")?,
+            cache_key: s(v, "cache_key")?,
+            format: s(v, "format")?,
+            compressed: b(v, "compressed")?,
+            original_type: None,
+        };
         eq_hex("aad", &aad.to_bytes(), &hx(v, "aad_hex")?)
     });
     each(doc, "encryption_vectors", report, |v| {
         let key = tenant_key(s(v, "master_key_hex")?, s(v, "tenant_id")?)?;
         eq("fingerprint", hex(&key.fingerprint()), s(v, "derived_key_fingerprint_hex")?.to_owned())?;
-        let aad = Aad { tenant: s(v, "tenant_id")?, cache_key: s(v, "cache_key")?, format: s(v, "format")?, compressed: b(v, "compressed")?, original_type: None }.to_bytes();
+        let aad = Aad {
+            tenant: s(v, "tenant_id")?,
+            cache_key: s(v, "cache_key")?,
+            format: s(v, "format")?,
+            compressed: b(v, "compressed")?,
+            original_type: None,
+        }
+        .to_bytes();
         eq_hex("aad", &aad, &hx(v, "aad_hex")?)?;
         seal_and_open(&key, &aad, &hx(v, "plaintext_hex")?, &hx(v, "ciphertext_hex")?)
     });
@@ -279,7 +319,8 @@ fn tenant_key(master_hex: &str, tenant: &str) -> Result<TenantKey, String> {
 
 fn seal_and_open(key: &TenantKey, aad: &[u8], plaintext: &[u8], ciphertext: &[u8]) -> Check {
     eq_hex("open", &ok("open", key.open(aad, ciphertext))?, plaintext)?;
-    let nonce: [u8; 12] = ciphertext.get(..12).and_then(|n| n.try_into().ok()).ok_or("ciphertext shorter than a nonce")?;
+    let nonce: [u8; 12] =
+        ciphertext.get(..12).and_then(|n| n.try_into().ok()).ok_or("ciphertext shorter than a nonce")?;
     eq_hex("seal", &ok("seal", key.seal_with_nonce(&nonce, aad, plaintext))?, ciphertext)
 }
 
@@ -349,7 +390,10 @@ fn encryption(doc: &Json, report: &mut Report) {
             }
         });
         for v in list(dc, "vectors") {
-            if !matches!(v.get("reader").and_then(Json::as_str), Some("plain_msgpack" | "bytestorage_envelope" | "interop")) {
+            if !matches!(
+                v.get("reader").and_then(Json::as_str),
+                Some("plain_msgpack" | "bytestorage_envelope" | "interop")
+            ) {
                 report.skip();
             }
         }
@@ -374,8 +418,12 @@ fn encryption(doc: &Json, report: &mut Report) {
             eq_hex("aad", &aad, &hx(v, "aad_hex")?)?;
             seal_and_open(&key, &aad, &hx(v, "plaintext_hex")?, &hx(v, "ciphertext_hex")?)
         });
-        each(mk, "reject_vectors", report, |v| fails("from_hex", MasterKey::from_hex(s(v, "master_key_hex")?), &[ErrorKind::InvalidMasterKey]));
-        each(mk, "raw_reject_vectors", report, |v| fails("from_bytes", MasterKey::from_bytes(&hx(v, "raw_key_hex")?), &[ErrorKind::InvalidMasterKey]));
+        each(mk, "reject_vectors", report, |v| {
+            fails("from_hex", MasterKey::from_hex(s(v, "master_key_hex")?), &[ErrorKind::InvalidMasterKey])
+        });
+        each(mk, "raw_reject_vectors", report, |v| {
+            fails("from_bytes", MasterKey::from_bytes(&hx(v, "raw_key_hex")?), &[ErrorKind::InvalidMasterKey])
+        });
     }
 }
 
@@ -383,20 +431,35 @@ fn keyring(kr: &Json, report: &mut Report) {
     let tenant = s(kr, "tenant_id").unwrap_or(DEFAULT_TENANT);
     let entries: Vec<(String, String, String)> = list(kr, "entries")
         .iter()
-        .filter_map(|e| Some((s(e, "id").ok()?.to_owned(), s(e, "master_key_hex").ok()?.to_owned(), s(e, "derived_key_fingerprint_hex").ok()?.to_owned())))
+        .filter_map(|e| {
+            Some((
+                s(e, "id").ok()?.to_owned(),
+                s(e, "master_key_hex").ok()?.to_owned(),
+                s(e, "derived_key_fingerprint_hex").ok()?.to_owned(),
+            ))
+        })
         .collect();
     each(kr, "entries", report, |e| {
-        eq("fingerprint", hex(&tenant_key(s(e, "master_key_hex")?, tenant)?.fingerprint()), s(e, "derived_key_fingerprint_hex")?.to_owned())
+        eq(
+            "fingerprint",
+            hex(&tenant_key(s(e, "master_key_hex")?, tenant)?.fingerprint()),
+            s(e, "derived_key_fingerprint_hex")?.to_owned(),
+        )
     });
     each(kr, "vectors", report, |v| {
-        let keys: Vec<MasterKey> = entries.iter().map(|(_, k, _)| MasterKey::from_hex(k)).collect::<cachekit::Result<_>>().map_err(|e| e.to_string())?;
+        let keys: Vec<MasterKey> = entries
+            .iter()
+            .map(|(_, k, _)| MasterKey::from_hex(k))
+            .collect::<cachekit::Result<_>>()
+            .map_err(|e| e.to_string())?;
         let aad = aad_of(v, tenant)?;
         eq_hex("aad", &aad, &hx(v, "aad_hex")?)?;
         let ct = hx(v, "ciphertext_hex")?;
         let want = hx(v, "plaintext_hex")?;
         // Whichever key is current, a keyring holding both opens every entry.
         for i in 0..keys.len() {
-            let prev: Vec<MasterKey> = keys.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, k)| k.clone()).collect();
+            let prev: Vec<MasterKey> =
+                keys.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, k)| k.clone()).collect();
             let ring = ok("keyring", Keyring::new(&keys[i], &prev, tenant))?;
             eq_hex(&format!("open (current = key {i})"), &ok("decrypt", ring.decrypt(&aad, &ct))?, &want)?;
         }
@@ -406,7 +469,12 @@ fn keyring(kr: &Json, report: &mut Report) {
     });
     if let Some(cfg) = kr.get("configuration") {
         each(cfg, "vectors", report, |v| {
-            let prev: Vec<&str> = field(v, "decrypt_only_master_keys_hex")?.as_array().ok_or("not a list")?.iter().filter_map(Json::as_str).collect();
+            let prev: Vec<&str> = field(v, "decrypt_only_master_keys_hex")?
+                .as_array()
+                .ok_or("not a list")?
+                .iter()
+                .filter_map(Json::as_str)
+                .collect();
             let r = Keyring::from_hex(s(v, "current_master_key_hex")?, &prev.join(","), tenant);
             match s(v, "verdict")? {
                 "accept" => ok("load", r).map(|_| ()),
@@ -426,7 +494,8 @@ fn kwargs(v: &Json) -> Result<Vec<(String, Value)>, String> {
 }
 
 fn default_key(v: &Json, serializer: &str) -> cachekit::Result<String> {
-    let function = format!("{}.{}", v["function_module"].as_str().unwrap_or(""), v["function_qualname"].as_str().unwrap_or(""));
+    let function =
+        format!("{}.{}", v["function_module"].as_str().unwrap_or(""), v["function_qualname"].as_str().unwrap_or(""));
     let args = args(v).map_err(|e| cachekit::Error::new(ErrorKind::InvalidArgument, e))?;
     let kwargs = kwargs(v).map_err(|e| cachekit::Error::new(ErrorKind::InvalidArgument, e))?;
     DefaultKey {
@@ -441,7 +510,9 @@ fn default_key(v: &Json, serializer: &str) -> cachekit::Result<String> {
 }
 
 fn cache_keys(doc: &Json, report: &mut Report) {
-    each(doc, "vectors", report, |v| eq("key", ok("key", default_key(v, s(v, "serializer_type")?))?.as_str(), s(v, "expected_key")?));
+    each(doc, "vectors", report, |v| {
+        eq("key", ok("key", default_key(v, s(v, "serializer_type")?))?.as_str(), s(v, "expected_key")?)
+    });
     each(doc, "error_vectors", report, |v| match field(v, "serializer_type")? {
         Json::String(id) => fails("key", default_key(v, id), &[]),
         // The Rust API takes `&str`: a non-string identity cannot be passed at all.
@@ -546,4 +617,3 @@ fn key_derivation(doc: &Json, report: &mut Report) {
         eq("fingerprint", hex(&derive::fingerprint(&k)), s(v, "fingerprint_hex")?.to_owned())
     });
 }
-

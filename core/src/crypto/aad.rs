@@ -43,7 +43,13 @@ mod tests {
 
     #[test]
     fn four_part_vector() {
-        let a = Aad { tenant: "cross-sdk-test", cache_key: "test:vector:1", format: "msgpack", compressed: false, original_type: None };
+        let a = Aad {
+            tenant: "cross-sdk-test",
+            cache_key: "test:vector:1",
+            format: "msgpack",
+            compressed: false,
+            original_type: None,
+        };
         assert_eq!(
             to_hex(&a.to_bytes()),
             "030000000e63726f73732d73646b2d746573740000000d746573743a766563746f723a31000000076d73677061636b0000000546616c7365"

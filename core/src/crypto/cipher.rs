@@ -67,10 +67,12 @@ impl TenantKey {
             );
         }
         let (nonce, body) = stored.split_at(NONCE_LEN);
-        self.cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
-            .map(Zeroizing::new)
-            .map_err(|_| Error::new(ErrorKind::DecryptionFailed, "authentication failed: wrong key, wrong cache key/tenant (AAD) or tampered bytes"))
+        self.cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad }).map(Zeroizing::new).map_err(|_| {
+            Error::new(
+                ErrorKind::DecryptionFailed,
+                "authentication failed: wrong key, wrong cache key/tenant (AAD) or tampered bytes",
+            )
+        })
     }
 }
 
@@ -140,7 +142,9 @@ mod tests {
     #[test]
     fn reproduces_the_basic_vector() {
         let k = TenantKey::derive(&MasterKey::from_hex(&"61".repeat(32)).unwrap(), "cross-sdk-test").unwrap();
-        let aad = h("030000000e63726f73732d73646b2d746573740000000d746573743a766563746f723a31000000076d73677061636b0000000546616c7365");
+        let aad = h(
+            "030000000e63726f73732d73646b2d746573740000000d746573743a766563746f723a31000000076d73677061636b0000000546616c7365",
+        );
         let ct = h("f8f69c70000000000000000087d9ec09f2c2347a4b37d5330ccf50e3c31e69642801bef5");
         let nonce: [u8; 12] = ct[..12].try_into().unwrap();
         assert_eq!(k.seal_with_nonce(&nonce, &aad, &h("0102030405060708")).unwrap(), ct);

@@ -46,11 +46,8 @@ impl Keyring {
     /// `CACHEKIT_PREVIOUS_MASTER_KEYS`; empty means none).
     pub fn from_hex(current: &str, previous_csv: &str, tenant: &str) -> Result<Keyring> {
         let current = MasterKey::from_hex(current)?;
-        let previous = previous_csv
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(MasterKey::from_hex)
-            .collect::<Result<Vec<_>>>()?;
+        let previous =
+            previous_csv.split(',').filter(|s| !s.is_empty()).map(MasterKey::from_hex).collect::<Result<Vec<_>>>()?;
         Keyring::new(&current, &previous, tenant)
     }
 
@@ -117,11 +114,17 @@ mod tests {
     #[test]
     fn configuration_limits() {
         assert!(Keyring::new(&key(9), &[key(1), key(2), key(3)], "t").is_ok());
-        assert_eq!(Keyring::new(&key(9), &[key(1), key(2), key(3), key(4)], "t").unwrap_err().kind(), ErrorKind::InvalidKeyring);
+        assert_eq!(
+            Keyring::new(&key(9), &[key(1), key(2), key(3), key(4)], "t").unwrap_err().kind(),
+            ErrorKind::InvalidKeyring
+        );
         assert_eq!(Keyring::new(&key(9), &[key(1), key(9)], "t").unwrap_err().kind(), ErrorKind::InvalidKeyring);
         let hex = "ab".repeat(32);
         let upper = hex.to_uppercase();
-        assert_eq!(Keyring::from_hex(&hex, &format!("{},{upper}", "11".repeat(32)), "t").unwrap_err().kind(), ErrorKind::InvalidKeyring);
+        assert_eq!(
+            Keyring::from_hex(&hex, &format!("{},{upper}", "11".repeat(32)), "t").unwrap_err().kind(),
+            ErrorKind::InvalidKeyring
+        );
         assert!(Keyring::from_hex(&hex, "", "t").is_ok());
     }
 

@@ -84,7 +84,15 @@ mod tests {
     #[test]
     fn refuses_everything_else() {
         let good = "007f80ffa55ac33c1ee12dd24bb469968778f00f01102332455467768998abba";
-        for bad in [&good[..63], &format!("{good}0"), &format!("0x{}", &good[..62]), &format!("+{}", &good[1..]), &format!("{} ", &good[..63]), &good.replace('a', "g"), ""] {
+        for bad in [
+            &good[..63],
+            &format!("{good}0"),
+            &format!("0x{}", &good[..62]),
+            &format!("+{}", &good[1..]),
+            &format!("{} ", &good[..63]),
+            &good.replace('a', "g"),
+            "",
+        ] {
             assert_eq!(MasterKey::from_hex(bad).unwrap_err().kind(), ErrorKind::InvalidMasterKey, "{bad}");
         }
         for n in [16, 24, 31, 33, 0] {

@@ -106,7 +106,19 @@ mod tests {
 
     #[test]
     fn refuses_overclaims_depth_and_incomplete() {
-        for s in ["ddffffffff", "dfffffffff", "df80000000", "91ddffffffff", "c6ffffffff41", "95c0c0c0c0", "81c0", "92dc0000", "", "dc00", "c4"] {
+        for s in [
+            "ddffffffff",
+            "dfffffffff",
+            "df80000000",
+            "91ddffffffff",
+            "c6ffffffff41",
+            "95c0c0c0c0",
+            "81c0",
+            "92dc0000",
+            "",
+            "dc00",
+            "c4",
+        ] {
             assert_eq!(scan(&h(s)).unwrap_err().kind(), ErrorKind::DecodeBounds, "{s}");
         }
         let mut deep = vec![0x91; MAX_DEPTH + 1];
