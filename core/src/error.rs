@@ -36,6 +36,12 @@
 //! | 305 | `nonce_exhausted` | crypto | this encryptor used all 2^32 counter nonces; make a new one |
 //! | 306 | `random_unavailable` | crypto | the platform random source failed |
 //! | 307 | `encryption_required` | crypto | a secure configuration without a key, or plaintext where ciphertext is required |
+//! | 400 | `circuit_open` | backend | the circuit breaker is open: Redis is skipped until the cool-down ends |
+//! | 401 | `overloaded` | backend | backpressure refused the call (too many in flight, queue full or wait budget spent) |
+//! | 402 | `timeout` | backend | a backend call or a wait exceeded its deadline |
+//! | 403 | `backend` | backend | the binding reported a Redis error (connection, protocol, server reply) |
+//! | 404 | `lock_not_acquired` | backend | the fill lock stayed held by another writer for the whole wait |
+//! | 405 | `closed` | backend | the cache was closed |
 //! | 500 | `internal` | internal | a bug in cachekit (a caught panic at an FFI boundary, a broken invariant) |
 //!
 //! Codes are append-only: a number is never reused or renumbered.
@@ -106,6 +112,18 @@ pub enum ErrorKind {
     RandomUnavailable = 306,
     /// Encryption was required but not possible or not present.
     EncryptionRequired = 307,
+    /// The circuit breaker is open.
+    CircuitOpen = 400,
+    /// Backpressure refused the call.
+    Overloaded = 401,
+    /// A deadline passed.
+    Timeout = 402,
+    /// The binding reported a Redis error.
+    Backend = 403,
+    /// The fill lock stayed held by another writer.
+    LockNotAcquired = 404,
+    /// The cache was closed.
+    Closed = 405,
     /// A bug in cachekit.
     Internal = 500,
 }
@@ -141,6 +159,12 @@ pub const ALL_KINDS: &[ErrorKind] = &[
     ErrorKind::NonceExhausted,
     ErrorKind::RandomUnavailable,
     ErrorKind::EncryptionRequired,
+    ErrorKind::CircuitOpen,
+    ErrorKind::Overloaded,
+    ErrorKind::Timeout,
+    ErrorKind::Backend,
+    ErrorKind::LockNotAcquired,
+    ErrorKind::Closed,
     ErrorKind::Internal,
 ];
 
@@ -155,6 +179,8 @@ pub enum Category {
     Integrity,
     /// Key material or authentication problems.
     Crypto,
+    /// Redis or the reliability layer refused or failed the call.
+    Backend,
     /// A cachekit bug.
     Internal,
 }
@@ -198,6 +224,12 @@ impl ErrorKind {
             NonceExhausted => "nonce_exhausted",
             RandomUnavailable => "random_unavailable",
             EncryptionRequired => "encryption_required",
+            CircuitOpen => "circuit_open",
+            Overloaded => "overloaded",
+            Timeout => "timeout",
+            Backend => "backend",
+            LockNotAcquired => "lock_not_acquired",
+            Closed => "closed",
             Internal => "internal",
         }
     }
@@ -214,6 +246,7 @@ impl ErrorKind {
             200..=209 | 220..=229 => Category::Decode,
             210..=219 => Category::Integrity,
             300..=399 => Category::Crypto,
+            400..=499 => Category::Backend,
             _ => Category::Internal,
         }
     }

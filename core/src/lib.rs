@@ -16,6 +16,7 @@
 //! | [`entry`] | the one entry codec: value + options ⇄ stored bytes | §1 |
 //! | [`python_frame`] | cachekit-py `CK` frames: detect, refuse, inspect | §7 |
 //! | [`error`] | the one error type with stable codes | — |
+//! | [`time`] | the time type every state machine takes as an argument | — |
 //!
 //! The crate performs no I/O, spawns no threads and reads no clock. The only ambient
 //! resource it touches is the platform random source, for nonce instance ids and lock
@@ -34,6 +35,7 @@ pub mod msgpack;
 pub mod python_frame;
 pub mod serializer;
 pub mod temporal;
+pub mod time;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Result};
