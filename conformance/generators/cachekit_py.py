@@ -1146,6 +1146,117 @@ def encryption_file() -> int:
     return write("encryption.cachekit-py.json", doc)
 
 
+# --------------------------------------------------------------------------------------------
+# encryption.rotation.cachekit-py.json
+# --------------------------------------------------------------------------------------------
+
+
+def rotation_file() -> int:
+    """Key rotation through the SDK's own keyring: interop entries written by SDK encryptors
+    under three successive master keys, each opened by an SDK reader whose current key is the
+    newest and whose decrypt-only keys are the older ones; configuration verdicts are what
+    EncryptionWrapper / refuse_current_key_in_previous_keys actually do."""
+    from cachekit.config.settings import CachekitConfig
+    from cachekit.serializers.encryption_wrapper import EncryptionWrapper
+    from cachekit.serializers.interop_serializer import InteropSerializer
+    from pydantic import SecretStr
+
+    tenant = "default"
+    keys = {"k1": "11" * 32, "k2": "22" * 32, "k3": "33" * 32, "k4": "44" * 32}
+    path = OUT_DIR / "encryption.rotation.cachekit-py.json"
+    old = {}
+    if not FRESH and path.exists():
+        try:
+            old = {v["name"]: v for v in json.loads(path.read_text(encoding="utf-8"))["keyring"]["vectors"]}
+        except (ValueError, KeyError):
+            old = {}
+
+    def wrapper(current: str, previous: list[str]) -> EncryptionWrapper:
+        return EncryptionWrapper(
+            serializer=InteropSerializer(),  # what an interop-mode handler threads into its wrapper
+            master_key=bytes.fromhex(keys[current]),
+            tenant_id=tenant,
+            previous_master_keys=[bytes.fromhex(keys[p]) for p in previous],
+        )
+
+    entries = [
+        {"id": kid, "master_key_hex": hexkey, "derived_key_fingerprint_hex": wrapper(kid, []).encryption_key_fingerprint}
+        for kid, hexkey in keys.items()
+    ]
+    reader = wrapper("k3", ["k2", "k1"])  # the rotated deployment: k3 current, k2 and k1 decrypt-only
+    vectors = []
+    for kid, value, ns_op_args in [
+        ("k1", {"name": "alice", "age": 30}, ("users", "get_user", [42])),
+        ("k2", [1, "two", 3.5, None], ("orders", "list", ["2025-11", 10])),
+        ("k3", {"when": datetime(2025, 11, 14, 10, 30, tzinfo=UTC)}, ("events", "latest", [])),
+    ]:
+        key = interop.generate_interop_key(*ns_op_args)
+        writer = wrapper(kid, [])
+        meta = SerializationMetadata(serialization_format=SerializationFormat.MSGPACK, compressed=False, original_type=None)
+        plaintext = interop.encode_interop_value(value)
+        aad = writer._create_aad(meta, key)  # internal: AAD v0x03 as the SDK seals interop entries
+        name = f"interop_written_with_{kid}"
+        prev = old.get(name)
+        ciphertext = None
+        if prev and prev.get("aad_hex") == aad.hex() and prev.get("plaintext_hex") == plaintext.hex():
+            try:
+                if writer.encryptor.decrypt_with_keys(bytes.fromhex(prev["ciphertext_hex"]), aad, writer.tenant_keys) == plaintext:
+                    ciphertext = bytes.fromhex(prev["ciphertext_hex"])  # keep bytes stable across runs
+            except Exception:
+                ciphertext = None
+        if ciphertext is None:
+            ciphertext = writer.encryptor.encrypt_with_keys(plaintext, aad, writer.tenant_keys)  # the SDK's AES-GCM, its own nonce
+        # The SDK's interop read path under rotation: sequential keyring trial, identical AAD.
+        got = reader.deserialize_without_key_identity(ciphertext, meta, cache_key=key)
+        check(strict_equal(got, interop.decode_interop_value(plaintext)), f"{name}: rotated reader opens it")
+        vectors.append(
+            {
+                "name": name,
+                "encrypted_with": kid,
+                "plaintext_hex": plaintext.hex(),
+                "cache_key": key,
+                "format": "msgpack",
+                "compressed": False,
+                "aad_hex": aad.hex(),
+                "ciphertext_hex": ciphertext.hex(),
+                "key_fingerprint_hex": next(e["derived_key_fingerprint_hex"] for e in entries if e["id"] == kid),
+            }
+        )
+
+    def verdict(current: str, previous: list[str]) -> str:
+        # The SDK's configuration loader (what CACHEKIT_MASTER_KEY + CACHEKIT_PREVIOUS_MASTER_KEYS
+        # go through): >3 decrypt-only keys and the current key among them are refused at load.
+        try:
+            CachekitConfig(master_key=SecretStr(current), previous_master_keys=[SecretStr(p) for p in previous])
+            return "accept"
+        except Exception:
+            return "reject"
+
+    configuration = []
+    for name, current, previous in [
+        ("rotation_no_previous_keys", keys["k4"], []),
+        ("rotation_one_previous_key", keys["k4"], [keys["k3"]]),
+        ("rotation_three_previous_keys", keys["k4"], [keys["k3"], keys["k2"], keys["k1"]]),
+        ("rotation_four_previous_keys", "55" * 32, [keys["k4"], keys["k3"], keys["k2"], keys["k1"]]),
+        ("rotation_current_repeated_as_previous", keys["k3"], [keys["k2"], keys["k3"]]),
+        ("rotation_current_repeated_uppercase", "ab" * 32, ["AB" * 32]),
+    ]:
+        configuration.append({"name": name, "current_master_key_hex": current, "decrypt_only_master_keys_hex": previous, "verdict": verdict(current, previous)})
+
+    doc = {
+        "generator": GENERATOR,
+        "version": "1.5.0",
+        "source": "cachekit.serializers.encryption_wrapper.EncryptionWrapper (writers per key; reader k3 current + [k2, k1] decrypt-only via "
+        "deserialize_without_key_identity); configuration verdicts from cachekit.config.settings.CachekitConfig.",
+        "master_key_hex": keys["k3"],
+        "tenant_id": tenant,
+        "derived_key_fingerprint_hex": entries[2]["derived_key_fingerprint_hex"],
+        "keyring": {"tenant_id": tenant, "entries": entries, "vectors": vectors, "configuration": {"vectors": configuration}},
+    }
+    write("encryption.rotation.cachekit-py.json", doc)
+    return len(entries) + len(vectors) + len(configuration)
+
+
 def main() -> None:
     counts = {
         "standard-serializer": standard_serializer_file(),
@@ -1154,6 +1265,7 @@ def main() -> None:
         "key-derivation": key_derivation_file(),
         "interop-mode": interop_file(),
         "encryption": encryption_file(),
+        "encryption.rotation": rotation_file(),
     }
     print("vectors:", ", ".join(f"{k} {v}" for k, v in counts.items()), f"(total {sum(counts.values())})")
 
