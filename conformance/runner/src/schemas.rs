@@ -183,6 +183,7 @@ fn wire_format(doc: &Json, report: &mut Report) {
         use ErrorKind::*;
         let kinds: &[ErrorKind] = match (step, v.get("reject_check").and_then(Json::as_str)) {
             (2, Some("decode_bounds")) => &[DecodeBounds],
+            (2, Some("trailing_bytes")) => &[TrailingBytes],
             (2, _) => &[EnvelopeStructure],
             (1 | 3 | 4, _) => &[EnvelopeSizeLimit],
             (5, _) => &[DecompressionBomb],
