@@ -17,7 +17,16 @@ fn standard_value() -> impl Strategy<Value = Value> {
         any::<f64>().prop_map(Value::Float),
         ".{0,40}".prop_map(Value::Str),
         proptest::collection::vec(any::<u8>(), 0..64).prop_map(Value::Bytes),
-        (1i32..=9999, 1u8..=12, 1u8..=28, 0u8..24, 0u8..60, 0u8..60, 0u32..1_000_000, proptest::option::of(-86_399i32..86_400))
+        (
+            1i32..=9999,
+            1u8..=12,
+            1u8..=28,
+            0u8..24,
+            0u8..60,
+            0u8..60,
+            0u32..1_000_000,
+            proptest::option::of(-86_399i32..86_400)
+        )
             .prop_map(|(y, mo, d, h, mi, s, us, off)| {
                 Value::DateTime(DateTime::new(Date::new(y, mo, d).unwrap(), Time::new(h, mi, s, us, off).unwrap()))
             }),
