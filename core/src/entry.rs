@@ -19,6 +19,7 @@ use crate::error::{ErrorKind, Result, err};
 use crate::python_frame;
 use crate::serializer;
 use crate::value::Value;
+use zeroize::Zeroizing;
 
 /// Default cap on a serialized value, as cachekit-py's `CACHEKIT_MAX_VALUE_SIZE` (100 MiB).
 pub const DEFAULT_MAX_VALUE_BYTES: usize = 100 * 1024 * 1024;
@@ -113,20 +114,21 @@ pub fn wrap(payload: &[u8], opts: &EntryOptions<'_>) -> Result<Vec<u8>> {
 }
 
 /// Undoes [`wrap`]: decrypts (when a keyring is given) and opens the envelope (when
-/// integrity is on), returning the serialized payload without decoding it.
-pub fn unwrap(stored: &[u8], opts: &EntryOptions<'_>) -> Result<Vec<u8>> {
-    let plain: Vec<u8> = match opts.keyring {
+/// integrity is on), returning the serialized payload without decoding it. Decrypted
+/// bytes are zeroized when the returned buffer drops.
+pub fn unwrap(stored: &[u8], opts: &EntryOptions<'_>) -> Result<Zeroizing<Vec<u8>>> {
+    let plain: Zeroizing<Vec<u8>> = match opts.keyring {
         Some(k) => match k.decrypt(&opts.aad(k), stored) {
-            Ok(p) => p.to_vec(),
+            Ok(p) => p,
             Err(_) if python_frame::is_frame(stored) => return Err(python_frame::frame_error()),
             Err(e) => return Err(e),
         },
         None => {
             python_frame::refuse_frame(stored)?;
-            stored.to_vec()
+            Zeroizing::new(stored.to_vec())
         }
     };
-    if opts.enveloped() { envelope::retrieve(&plain) } else { Ok(plain) }
+    if opts.enveloped() { envelope::retrieve(&plain).map(Zeroizing::new) } else { Ok(plain) }
 }
 
 #[cfg(test)]
