@@ -3,7 +3,6 @@
 //! Called by `conformance/run --binding rust`; the contract is in VECTORS.md.
 
 mod schemas;
-mod tagged;
 
 use std::path::Path;
 use std::process::ExitCode;

@@ -8,8 +8,8 @@ use cachekit::temporal::{Date, DateTime, Time};
 use cachekit::{ErrorKind, Value, canonical, envelope, python_frame, serializer};
 use serde_json::Value as Json;
 
-use crate::tagged::{hex, same, unhex, value};
 use crate::{Check, Report};
+use cachekit_conformance::tagged::{hex, same, unhex, value};
 
 fn field<'a>(v: &'a Json, k: &str) -> Result<&'a Json, String> {
     v.get(k).ok_or_else(|| format!("vector has no {k:?}"))

@@ -101,3 +101,34 @@ pub fn same(a: &Value, b: &Value) -> bool {
         _ => a == b,
     }
 }
+
+/// Converts a `Value` to tagged JSON (the inverse of [`value`] for every taggable variant).
+pub fn to_json(v: &Value) -> Json {
+    use serde_json::json;
+    match v {
+        Value::Nil => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) if (-(1i128 << 53)..=(1i128 << 53)).contains(i) => json!(*i as i64),
+        Value::Int(i) => json!({"$int": i.to_string()}),
+        Value::Float(f) if f.is_nan() => json!({"$float": "nan"}),
+        Value::Float(f) if f.is_infinite() => json!({"$float": if *f > 0.0 { "inf" } else { "-inf" }}),
+        Value::Float(f) => json!({"$float": format!("{f:?}")}),
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Bytes(b) => json!({"$bytes": hex(b)}),
+        Value::Array(a) => Json::Array(a.iter().map(to_json).collect()),
+        Value::Set(a) => json!({"$set": a.iter().map(to_json).collect::<Vec<_>>()}),
+        // A plain object when every key is a string, unless it would read back as a tag.
+        Value::Map(m)
+            if m.iter().all(|(k, _)| k.as_str().is_some())
+                && !(m.len() == 1 && m[0].0.as_str().is_some_and(|k| k.starts_with('$'))) =>
+        {
+            Json::Object(m.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_owned(), to_json(v))).collect())
+        }
+        Value::Map(m) => json!({"$map": m.iter().map(|(k, v)| json!([to_json(k), to_json(v)])).collect::<Vec<_>>()}),
+        Value::DateTime(d) => json!({"$datetime": d.to_string()}),
+        Value::Date(d) => json!({"$date": d.to_string()}),
+        Value::Time(t) => json!({"$time": t.to_string()}),
+        Value::Uuid(u) => json!({"$uuid": cachekit::value::format_uuid(u)}),
+        Value::Ext(t, b) => json!({"$ext": [t, hex(b)]}),
+    }
+}
