@@ -17,6 +17,10 @@
 //! | [`python_frame`] | cachekit-py `CK` frames: detect, refuse, inspect | §7 |
 //! | [`error`] | the one error type with stable codes | — |
 //! | [`time`] | the time type every state machine takes as an argument | — |
+//! | [`breaker`] | circuit breaker (closed → open → half-open), Redis error classification | §9 |
+//! | [`backpressure`] | concurrency limiter with a bounded FIFO wait queue | §9 |
+//! | [`adaptive_timeout`] | sliding-window latency percentiles and the proposed call timeout | §9 |
+//! | [`metrics`] | atomic counters, gauges, latency histogram; Prometheus text exposition | — |
 //!
 //! The crate performs no I/O, spawns no threads and reads no clock. The only ambient
 //! resource it touches is the platform random source, for nonce instance ids and lock
@@ -25,12 +29,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod adaptive_timeout;
+pub mod backpressure;
+pub mod breaker;
 pub mod canonical;
 pub mod crypto;
 pub mod entry;
 pub mod envelope;
 pub mod error;
 pub mod keys;
+pub mod metrics;
 pub mod msgpack;
 pub mod python_frame;
 pub mod serializer;
