@@ -15,6 +15,9 @@
 //! | [`crypto`] | master keys, HKDF tenant keys, AAD v0x03, AES-256-GCM, nonces, keyring | §6 |
 //! | [`entry`] | the one entry codec: value + options ⇄ stored bytes | §1 |
 //! | [`python_frame`] | cachekit-py `CK` frames: detect, refuse, inspect | §7 |
+//! | [`ttl`] | TTL validation and rounding, intent presets, the TTL-refresh-on-hit rule | §8 |
+//! | [`stampede`] | in-process single-flight table, distributed fill-lock state machine and release script | §8 |
+//! | [`refresh`] | early refresh: XFetch, stale-while-revalidate, TTL refresh on hit | §8 |
 //! | [`error`] | the one error type with stable codes | — |
 //! | [`time`] | the time type every state machine takes as an argument | — |
 //! | [`breaker`] | circuit breaker (closed → open → half-open), Redis error classification | §9 |
@@ -41,9 +44,12 @@ pub mod keys;
 pub mod metrics;
 pub mod msgpack;
 pub mod python_frame;
+pub mod refresh;
 pub mod serializer;
+pub mod stampede;
 pub mod temporal;
 pub mod time;
+pub mod ttl;
 pub mod value;
 
 pub use error::{Error, ErrorKind, Result};
