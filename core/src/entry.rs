@@ -3,9 +3,9 @@
 //!
 //! | mode | write | read |
 //! |---|---|---|
-//! | default, integrity on | StandardSerializer → envelope → [encrypt] | [decrypt] → envelope → StandardSerializer |
-//! | default, integrity off | StandardSerializer → [encrypt] | [decrypt] → StandardSerializer |
-//! | interop | canonical value document → [encrypt] | [decrypt] → interop reader |
+//! | default, integrity on | StandardSerializer → envelope → (encrypt) | (decrypt) → envelope → StandardSerializer |
+//! | default, integrity off | StandardSerializer → (encrypt) | (decrypt) → StandardSerializer |
+//! | interop | canonical value document → (encrypt) | (decrypt) → interop reader |
 //!
 //! Encryption happens when the options carry a [`Keyring`]; its AAD binds the ciphertext to
 //! the tenant and the full stored key (4 components: this core never writes the fifth).

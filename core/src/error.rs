@@ -15,7 +15,7 @@
 //! | 105 | `invalid_string` | usage | text that is not well-formed Unicode (lone surrogate, invalid UTF-8 on input) |
 //! | 106 | `invalid_segment` | usage | an interop namespace or operation outside `^[a-z0-9][a-z0-9._-]{0,63}$`, with `..`, or reserved |
 //! | 107 | `invalid_temporal` | usage | a date, time or datetime that is out of range or not ISO-8601 |
-//! | 108 | `invalid_ttl` | usage | a TTL that is zero, negative or not finite |
+//! | 108 | `invalid_ttl` | usage | a TTL that is zero, negative, not finite or beyond the largest Redis accepts |
 //! | 109 | `value_too_large` | usage | a value or entry beyond a configured size cap |
 //! | 200 | `malformed_msgpack` | decode | bytes are not MessagePack (bad marker, truncated item, invalid UTF-8 in a str) |
 //! | 201 | `decode_bounds` | decode | the pre-decode guard refused the document (depth, declared slots, incomplete) |

@@ -3,7 +3,7 @@
 //! keyring for rotation.
 //!
 //! - [`master_key`]: parsing and validating the 32-byte master key.
-//! - [`derive`]: HKDF tenant keys and key fingerprints.
+//! - [`derive`](mod@derive): HKDF tenant keys and key fingerprints.
 //! - [`aad`]: the v0x03 additional authenticated data.
 //! - [`cipher`]: seal/open of `nonce || ciphertext || tag`, and the nonce sequence.
 //! - [`keyring`]: current + previous keys; encrypts with the current, decrypts with any.

@@ -1,6 +1,6 @@
 //! MessagePack, written and read by hand so every byte is ours to decide.
 //!
-//! - [`write`]: shortest-form primitives shared by every encoder.
+//! - [`write`](mod@write): shortest-form primitives shared by every encoder.
 //! - [`read`]: a bounds-checked cursor yielding one item header at a time.
 //! - [`bounds`]: the structural pre-scan (depth, declared slots, completeness) that every
 //!   untrusted decode runs before materialising anything (SPEC §5a).
