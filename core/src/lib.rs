@@ -15,6 +15,7 @@
 //! | [`crypto`] | master keys, HKDF tenant keys, AAD v0x03, AES-256-GCM, nonces, keyring | §6 |
 //! | [`entry`] | the one entry codec: value + options ⇄ stored bytes | §1 |
 //! | [`python_frame`] | cachekit-py `CK` frames: detect, refuse, inspect | §7 |
+//! | [`l1`] | the in-process L1 cache of stored entry bytes: byte budget, SIEVE, expiry, tags | §8, §9 |
 //! | [`error`] | the one error type with stable codes | — |
 //! | [`time`] | the time type every state machine takes as an argument | — |
 //!
@@ -31,6 +32,7 @@ pub mod entry;
 pub mod envelope;
 pub mod error;
 pub mod keys;
+pub mod l1;
 pub mod msgpack;
 pub mod python_frame;
 pub mod serializer;
