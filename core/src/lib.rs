@@ -18,6 +18,7 @@
 //! | [`ttl`] | TTL validation and rounding, intent presets, the TTL-refresh-on-hit rule | §8 |
 //! | [`stampede`] | in-process single-flight table, distributed fill-lock state machine and release script | §8 |
 //! | [`refresh`] | early refresh: XFetch, stale-while-revalidate, TTL refresh on hit | §8 |
+//! | [`l1`] | the in-process L1 cache of stored entry bytes: byte budget, SIEVE, expiry, tags | §8, §9 |
 //! | [`error`] | the one error type with stable codes | — |
 //! | [`time`] | the time type every state machine takes as an argument | — |
 //! | [`breaker`] | circuit breaker (closed → open → half-open), Redis error classification | §9 |
@@ -41,6 +42,7 @@ pub mod entry;
 pub mod envelope;
 pub mod error;
 pub mod keys;
+pub mod l1;
 pub mod metrics;
 pub mod msgpack;
 pub mod python_frame;
