@@ -483,6 +483,11 @@ typedef uint32_t ck_frame_rejection;
 #define CK_CLOSED 405
 
 /**
+ * 406 `compute_failed`: a single-flight leader's computation failed (not yet used by this ABI).
+ */
+#define CK_COMPUTE_FAILED 406
+
+/**
  * 500 `internal`: a bug in cachekit, e.g. a Rust panic caught at this boundary.
  */
 #define CK_INTERNAL 500

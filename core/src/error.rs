@@ -42,6 +42,7 @@
 //! | 403 | `backend` | backend | the binding reported a Redis error (connection, protocol, server reply) |
 //! | 404 | `lock_not_acquired` | backend | the fill lock stayed held by another writer for the whole wait |
 //! | 405 | `closed` | backend | the cache was closed |
+//! | 406 | `compute_failed` | backend | the single-flight leader's computation failed; its followers share the failure |
 //! | 500 | `internal` | internal | a bug in cachekit (a caught panic at an FFI boundary, a broken invariant) |
 //!
 //! Codes are append-only: a number is never reused or renumbered.
@@ -124,6 +125,8 @@ pub enum ErrorKind {
     LockNotAcquired = 404,
     /// The cache was closed.
     Closed = 405,
+    /// The single-flight leader's computation failed.
+    ComputeFailed = 406,
     /// A bug in cachekit.
     Internal = 500,
 }
@@ -165,6 +168,7 @@ pub const ALL_KINDS: &[ErrorKind] = &[
     ErrorKind::Backend,
     ErrorKind::LockNotAcquired,
     ErrorKind::Closed,
+    ErrorKind::ComputeFailed,
     ErrorKind::Internal,
 ];
 
@@ -230,7 +234,59 @@ impl ErrorKind {
             Backend => "backend",
             LockNotAcquired => "lock_not_acquired",
             Closed => "closed",
+            ComputeFailed => "compute_failed",
             Internal => "internal",
+        }
+    }
+
+    /// A one-line description of the kind (the module table's wording), for error messages
+    /// in bindings (C's `ck_error_message`).
+    pub const fn description(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            InvalidArgument => "an argument is malformed (empty identity, bad option)",
+            IntegerOutOfRange => "integer outside [-2^63, 2^64-1]",
+            NonFiniteFloat => "NaN or +/-Inf where the profile forbids them",
+            UnsupportedType => {
+                "a value the encoder cannot represent (set in a value, naive datetime in an args profile, ext on write...)"
+            }
+            InvalidMapKey => {
+                "a map key the encoder refuses (non-string in canonical profiles, duplicate, unsortable mix)"
+            }
+            InvalidString => "text that is not well-formed Unicode (lone surrogate, invalid UTF-8 on input)",
+            InvalidSegment => {
+                "an interop namespace or operation outside ^[a-z0-9][a-z0-9._-]{0,63}$, with .., or reserved"
+            }
+            InvalidTemporal => "a date, time or datetime that is out of range or not ISO-8601",
+            InvalidTtl => "a TTL that is zero, negative, not finite or beyond the largest Redis accepts",
+            ValueTooLarge => "a value or entry beyond a configured size cap",
+            MalformedMsgpack => "bytes are not MessagePack (bad marker, truncated item, invalid UTF-8 in a str)",
+            DecodeBounds => "the pre-decode guard refused the document (depth, declared slots, incomplete)",
+            TrailingBytes => "bytes remain after one complete document",
+            InvalidSentinel => "a temporal sentinel map whose value is not valid ISO-8601",
+            EnvelopeStructure => "the ByteStorage envelope has the wrong shape or types",
+            EnvelopeSizeLimit => "envelope, compressed or original size over 512 MiB",
+            DecompressionBomb => "empty compressed data, or original_size > 1000 x compressed_len",
+            DecompressionFailed => "the LZ4 block is corrupt or does not fill original_size",
+            ChecksumMismatch => "xxh3-64 of the decompressed bytes differs from the stored one",
+            PythonFrame => "the entry is a cachekit-py CK frame (Python-internal, never decoded)",
+            PythonFrameMalformed => "a CK frame that the inspector cannot parse (prefix, version, header)",
+            InvalidMasterKey => "master key not exactly 32 bytes of plain hex (or raw)",
+            InvalidKeyring => "more than 3 previous keys, or the current key repeated among them",
+            InvalidTenant => "tenant or derivation domain empty or too long",
+            DecryptionFailed => "authentication failed with every key of the keyring (wrong key, AAD or tampering)",
+            CiphertextTooShort => "stored bytes shorter than nonce + tag (28 bytes)",
+            NonceExhausted => "this encryptor used all 2^32 counter nonces; make a new one",
+            RandomUnavailable => "the platform random source failed",
+            EncryptionRequired => "a secure configuration without a key, or plaintext where ciphertext is required",
+            CircuitOpen => "the circuit breaker is open: Redis is skipped until the cool-down ends",
+            Overloaded => "backpressure refused the call (too many in flight, queue full or wait budget spent)",
+            Timeout => "a backend call or a wait exceeded its deadline",
+            Backend => "the binding reported a Redis error (connection, protocol, server reply)",
+            LockNotAcquired => "the fill lock stayed held by another writer for the whole wait",
+            Closed => "the cache was closed",
+            ComputeFailed => "the single-flight leader's computation failed; its followers share the failure",
+            Internal => "a bug in cachekit (a caught panic at an FFI boundary, a broken invariant)",
         }
     }
 
@@ -322,6 +378,13 @@ mod tests {
             assert_eq!(ErrorKind::from_code(k.code()), Some(*k));
         }
         assert_eq!(ErrorKind::from_code(9999), None);
+    }
+
+    #[test]
+    fn every_kind_is_described() {
+        for k in ALL_KINDS {
+            assert!(!k.description().is_empty() && !k.description().contains('`'), "{k}");
+        }
     }
 
     #[test]

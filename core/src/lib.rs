@@ -25,6 +25,7 @@
 //! | [`backpressure`] | concurrency limiter with a bounded FIFO wait queue | §9 |
 //! | [`adaptive_timeout`] | sliding-window latency percentiles and the proposed call timeout | §9 |
 //! | [`metrics`] | atomic counters, gauges, latency histogram; Prometheus text exposition | — |
+//! | [`engine`] | the sans-I/O request engine: the flow of every cache call, as commands for the binding | §8 |
 //!
 //! The crate performs no I/O, spawns no threads and reads no clock. The only ambient
 //! resource it touches is the platform random source, for nonce instance ids and lock
@@ -38,6 +39,7 @@ pub mod backpressure;
 pub mod breaker;
 pub mod canonical;
 pub mod crypto;
+pub mod engine;
 pub mod entry;
 pub mod envelope;
 pub mod error;

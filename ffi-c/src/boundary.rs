@@ -2,10 +2,11 @@
 //! the thread-local last error, and the checks that turn C pointers into Rust borrows.
 
 use std::cell::RefCell;
-use std::ffi::{CStr, c_char};
+use std::ffi::{CStr, CString, c_char};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
 
-use cachekit::error::ErrorKind;
+use cachekit::error::{ALL_KINDS, ErrorKind};
 use cachekit::{Error, Result};
 
 /// A result code: `CK_OK` (0) on success, otherwise the stable code of a cachekit error
@@ -85,6 +86,8 @@ pub const CK_BACKEND: ck_result = 403;
 pub const CK_LOCK_NOT_ACQUIRED: ck_result = 404;
 /// 405 `closed`: the cache was closed (not yet used by this ABI).
 pub const CK_CLOSED: ck_result = 405;
+/// 406 `compute_failed`: a single-flight leader's computation failed (not yet used by this ABI).
+pub const CK_COMPUTE_FAILED: ck_result = 406;
 /// 500 `internal`: a bug in cachekit, e.g. a Rust panic caught at this boundary.
 pub const CK_INTERNAL: ck_result = 500;
 
@@ -322,56 +325,23 @@ pub(crate) unsafe fn write_out<T>(out: *mut T, value: T, what: &str) -> Result<(
 
 // ---------------------------------------------------------------- codes → text
 
-/// The stable name and a static one-line description of each kind.
+/// The stable name and one-line description of each kind, from the core (NUL-terminated
+/// copies made once, so the pointers handed to C are `'static`).
 fn describe(kind: ErrorKind) -> (&'static CStr, &'static CStr) {
-    use ErrorKind::*;
-    match kind {
-        InvalidArgument => (c"invalid_argument", c"an argument is malformed (NULL, bad mode, bad option)"),
-        IntegerOutOfRange => (c"integer_out_of_range", c"integer outside [-2^63, 2^64-1]"),
-        NonFiniteFloat => (c"non_finite_float", c"NaN or Infinity where the profile forbids them"),
-        UnsupportedType => (c"unsupported_type", c"a value the encoder cannot represent in this profile"),
-        InvalidMapKey => (c"invalid_map_key", c"a map key the encoder refuses (non-string, duplicate, unsortable mix)"),
-        InvalidString => (c"invalid_string", c"text that is not well-formed Unicode / UTF-8"),
-        InvalidSegment => (c"invalid_segment", c"an interop namespace or operation that fails segment validation"),
-        InvalidTemporal => (c"invalid_temporal", c"a date, time or datetime out of range or not ISO-8601"),
-        InvalidTtl => (c"invalid_ttl", c"a TTL that is zero, negative or not finite"),
-        ValueTooLarge => (c"value_too_large", c"a value, entry or input beyond a size cap"),
-        MalformedMsgpack => (c"malformed_msgpack", c"bytes are not MessagePack"),
-        DecodeBounds => {
-            (c"decode_bounds", c"the pre-decode guard refused the document (depth, declared slots, incomplete)")
-        }
-        TrailingBytes => (c"trailing_bytes", c"bytes remain after one complete document"),
-        InvalidSentinel => (c"invalid_sentinel", c"a temporal sentinel map whose value is not valid ISO-8601"),
-        EnvelopeStructure => (c"envelope_structure", c"the ByteStorage envelope has the wrong shape or types"),
-        EnvelopeSizeLimit => (c"envelope_size_limit", c"envelope, compressed or original size over 512 MiB"),
-        DecompressionBomb => {
-            (c"decompression_bomb", c"empty compressed data, or original_size > 1000 x compressed length")
-        }
-        DecompressionFailed => (c"decompression_failed", c"the LZ4 block is corrupt or does not fill original_size"),
-        ChecksumMismatch => (c"checksum_mismatch", c"xxh3-64 of the decompressed bytes differs from the stored one"),
-        PythonFrame => (c"python_frame", c"the entry is a cachekit-py CK frame (Python-internal, never decoded)"),
-        PythonFrameMalformed => (c"python_frame_malformed", c"a CK frame that the inspector cannot parse"),
-        InvalidMasterKey => (c"invalid_master_key", c"master key not exactly 32 bytes of plain hex (or raw)"),
-        InvalidKeyring => (c"invalid_keyring", c"more than 3 previous keys, or the current key repeated among them"),
-        InvalidTenant => (c"invalid_tenant", c"tenant or derivation domain empty or too long"),
-        DecryptionFailed => {
-            (c"decryption_failed", c"authentication failed with every key (wrong key, AAD or tampering)")
-        }
-        CiphertextTooShort => (c"ciphertext_too_short", c"stored bytes shorter than nonce + tag (28 bytes)"),
-        NonceExhausted => (c"nonce_exhausted", c"this keyring used all 2^32 counter nonces; make a new one"),
-        RandomUnavailable => (c"random_unavailable", c"the platform random source failed"),
-        EncryptionRequired => {
-            (c"encryption_required", c"a secure configuration without a key, or plaintext where ciphertext is required")
-        }
-        CircuitOpen => (c"circuit_open", c"the circuit breaker is open: Redis is skipped until the cool-down ends"),
-        Overloaded => (c"overloaded", c"backpressure refused the call"),
-        Timeout => (c"timeout", c"a backend call or a wait exceeded its deadline"),
-        Backend => (c"backend", c"the binding reported a Redis error"),
-        LockNotAcquired => (c"lock_not_acquired", c"the fill lock stayed held by another writer for the whole wait"),
-        Closed => (c"closed", c"the cache was closed"),
-        Internal => (c"internal", c"a bug in cachekit (a caught panic at an FFI boundary, a broken invariant)"),
-        _ => (c"unknown", c"an error kind this build does not describe"),
-    }
+    static TABLE: OnceLock<Vec<(ErrorKind, CString, CString)>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        ALL_KINDS
+            .iter()
+            .map(|k| {
+                let c = |s: &str| CString::new(s).unwrap_or_else(|_| CString::from(c"(description has a NUL)"));
+                (*k, c(k.name()), c(k.description()))
+            })
+            .collect()
+    });
+    table
+        .iter()
+        .find(|(k, ..)| *k == kind)
+        .map_or((c"unknown", c"an error kind this build does not describe"), |(_, n, d)| (n.as_c_str(), d.as_c_str()))
 }
 
 fn kind_of(code: ck_result) -> Option<ErrorKind> {
@@ -472,6 +442,7 @@ mod tests {
         (CK_BACKEND, "backend"),
         (CK_LOCK_NOT_ACQUIRED, "lock_not_acquired"),
         (CK_CLOSED, "closed"),
+        (CK_COMPUTE_FAILED, "compute_failed"),
         (CK_INTERNAL, "internal"),
     ];
 

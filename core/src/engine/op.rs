@@ -1,0 +1,893 @@
+//! One cache call as a state machine: [`Op`] says what it needs next ([`Step`]) and takes
+//! back what happened (a reply, a computed value, the passing of time).
+
+use std::sync::Arc;
+
+use super::Engine;
+use super::command::{Command, Reply, escape_glob};
+use crate::backpressure::{Admission, Ticket, Wait};
+use crate::breaker::{Outcome as BreakerOutcome, Permit};
+use crate::entry::{self, EntryOptions, Mode};
+use crate::error::{Error, ErrorKind};
+use crate::metrics::Layer;
+use crate::stampede::{Flight, FlightId, LockAction, LockAttempt, LockReply, Poll};
+use crate::time::Millis;
+use crate::ttl::Ttl;
+use crate::value::Value;
+
+/// What a call is about: the full Redis key and how its entry is made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Request {
+    /// The full key in Redis (default-mode or interop key, every prefix included).
+    pub key: String,
+    /// The entry form; `None` uses the engine's.
+    pub mode: Option<Mode>,
+    /// Namespace the L1 indexes the entry under (for namespace invalidation).
+    pub namespace: Option<String>,
+    /// Expiry for writes; `None` uses the engine's default.
+    pub ttl: Option<Ttl>,
+    /// Tags for invalidation (writes only).
+    pub tags: Vec<String>,
+}
+
+impl Request {
+    /// A request for `key` with every other field defaulted.
+    pub fn new(key: impl Into<String>) -> Request {
+        Request { key: key.into(), mode: None, namespace: None, ttl: None, tags: Vec::new() }
+    }
+    /// Sets the entry form.
+    pub fn mode(mut self, mode: Mode) -> Request {
+        self.mode = Some(mode);
+        self
+    }
+    /// Sets the L1 namespace.
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Request {
+        self.namespace = Some(namespace.into());
+        self
+    }
+    /// Sets the TTL.
+    pub fn ttl(mut self, ttl: Ttl) -> Request {
+        self.ttl = Some(ttl);
+        self
+    }
+    /// Sets the tags.
+    pub fn tags(mut self, tags: Vec<String>) -> Request {
+        self.tags = tags;
+        self
+    }
+}
+
+/// What to invalidate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Invalidate {
+    /// One key.
+    Key(String),
+    /// Every key of a namespace: default-mode keys `ns:{name}:*`, or interop keys `{name}:*`.
+    Namespace {
+        /// The namespace.
+        name: String,
+        /// Which key family; `None` uses the engine's mode.
+        mode: Option<Mode>,
+    },
+    /// Every key written with this tag.
+    Tag(String),
+}
+
+/// An opaque handle of a sleeping caller. A binding parks the caller under this token and
+/// wakes it (calls [`Op::resume`] early) when a later [`Step::wake`] lists the token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WaitToken(u64);
+
+const SLOT_BIT: u64 = 1 << 63;
+
+impl WaitToken {
+    fn flight(w: crate::stampede::WaiterId) -> WaitToken {
+        WaitToken(w.as_u64() & !SLOT_BIT)
+    }
+    fn slot(w: crate::backpressure::WaiterId) -> WaitToken {
+        WaitToken(w.get() | SLOT_BIT)
+    }
+    /// The token as a number (for maps in bindings and the C ABI).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+/// Where a hit came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The in-process L1 cache.
+    L1,
+    /// Redis.
+    Redis,
+    /// Another caller's computation in this process (single flight).
+    Shared,
+}
+
+/// How an operation ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// A cached value (`get`, `get_or_compute`).
+    Hit {
+        /// The value.
+        value: Value,
+        /// Where it came from.
+        source: Source,
+    },
+    /// Nothing readable was cached (`get`). Unreadable entries are misses too (counted).
+    Miss,
+    /// `get_or_compute` ran the computation; return the value the binding computed.
+    Computed {
+        /// True when the value was written to Redis.
+        cached: bool,
+    },
+    /// `set` finished.
+    Stored {
+        /// True when the value reached Redis (it is in L1 either way, if L1 is on).
+        redis: bool,
+    },
+    /// `delete` finished.
+    Deleted {
+        /// True when the key existed in L1 or Redis.
+        existed: bool,
+    },
+    /// `invalidate` finished.
+    Invalidated {
+        /// Keys deleted from Redis.
+        redis_keys: u64,
+    },
+    /// The call failed (only where the call's contract says it throws: `set` of an
+    /// unencodable value, `delete`/`invalidate` without Redis, a follower whose leader's
+    /// computation failed, `get` with `fail_closed` on a decryption failure).
+    Failed(Error),
+}
+
+/// What the binding must do next.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Execute the command (under [`Engine::command_timeout`]), then [`Op::on_reply`].
+    Send(Command),
+    /// Run the caller's computation, then [`Op::on_computed`].
+    Compute,
+    /// Park until `until` or until a later step's `wake` lists `token`, then [`Op::resume`].
+    Sleep {
+        /// Deadline.
+        until: Millis,
+        /// The token another step may list to wake this caller early.
+        token: Option<WaitToken>,
+    },
+    /// The operation is over.
+    Done(Outcome),
+}
+
+/// One step: callers to wake (from this or other operations) and the next action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    /// Parked callers to wake now.
+    pub wake: Vec<WaitToken>,
+    /// What this operation needs.
+    pub action: Action,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Get,
+    Set,
+    GetOrCompute,
+    Delete,
+    Invalidate,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Single-flight follower waiting for its leader.
+    Follow(crate::stampede::WaiterId),
+    /// Read the key from Redis.
+    Read,
+    /// Reset the TTL after a hit (TTL refresh on hit).
+    Refresh(u64),
+    /// Drive the fill lock.
+    Lock,
+    /// Read again after acquiring the lock (or giving up on it).
+    ReRead,
+    /// Waiting for the caller's computation.
+    Compute,
+    /// Write the stored bytes.
+    Write,
+    /// Add the key to its tag sets (one per step).
+    Tag,
+    /// Release the fill lock.
+    Release,
+    /// Delete keys.
+    Delete(Vec<String>),
+    /// Delete a pattern.
+    Scan(String),
+    /// Read a tag set's members.
+    Members(String),
+    /// Delete an unreadable entry, then finish.
+    Purge,
+    /// Report the outcome.
+    Finish,
+}
+
+/// A command on the wire, with what must be settled when its reply comes.
+#[derive(Debug)]
+struct InFlight {
+    sent_at: Millis,
+    permit: Permit,
+    ticket: Ticket,
+}
+
+/// A command waiting for a backpressure slot.
+#[derive(Debug)]
+struct Queued {
+    command: Command,
+    permit: Permit,
+    waiter: crate::backpressure::WaiterId,
+}
+
+/// One cache call in progress. Holds no borrow of the engine: store it across awaits.
+#[derive(Debug)]
+pub struct Op {
+    kind: Kind,
+    key: String,
+    mode: Mode,
+    namespace: Option<String>,
+    ttl: Ttl,
+    tags: Vec<String>,
+    pending_tags: Vec<String>,
+    started: Millis,
+    phase: Phase,
+    inflight: Option<InFlight>,
+    queued: Option<Queued>,
+    leader: Option<FlightId>,
+    lock: Option<LockAttempt>,
+    stored: Option<Arc<[u8]>>,
+    outcome: Option<Outcome>,
+    redis_down: bool,
+    wake: Vec<WaitToken>,
+    done: bool,
+}
+
+enum Gate {
+    Go(Action),
+    Unavailable(Error),
+}
+
+impl Op {
+    fn new(engine: &Engine, kind: Kind, req: Request, now: Millis) -> Op {
+        Op {
+            kind,
+            mode: req.mode.unwrap_or(engine.config.mode),
+            ttl: req.ttl.unwrap_or_else(|| engine.config.default_ttl()),
+            pending_tags: req.tags.clone(),
+            tags: req.tags,
+            key: req.key,
+            namespace: req.namespace,
+            started: now,
+            phase: Phase::Finish,
+            inflight: None,
+            queued: None,
+            leader: None,
+            lock: None,
+            stored: None,
+            outcome: None,
+            redis_down: false,
+            wake: Vec::new(),
+            done: false,
+        }
+    }
+
+    fn options<'a>(&'a self, engine: &'a Engine) -> EntryOptions<'a> {
+        EntryOptions {
+            mode: self.mode,
+            cache_key: &self.key,
+            keyring: engine.keyring.as_ref(),
+            max_value_bytes: engine.config.max_value_bytes,
+        }
+    }
+
+    pub(super) fn start_get(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
+        let mut op = Op::new(engine, Kind::Get, req, now);
+        if let Some(value) = op.l1_lookup(engine, now) {
+            op.finish(Outcome::Hit { value, source: Source::L1 });
+        } else {
+            op.phase = Phase::Read;
+        }
+        let step = op.run(engine, now);
+        (op, step)
+    }
+
+    pub(super) fn start_set(engine: &Engine, req: Request, value: &Value, now: Millis) -> (Op, Step) {
+        let mut op = Op::new(engine, Kind::Set, req, now);
+        match entry::encode(value, &op.options(engine)) {
+            Ok(bytes) => {
+                op.stored = Some(bytes.into());
+                op.l1_store(engine, now);
+                op.phase = Phase::Write;
+            }
+            Err(e) => {
+                engine.metrics.record_error(e.kind());
+                op.finish(Outcome::Failed(e));
+            }
+        }
+        let step = op.run(engine, now);
+        (op, step)
+    }
+
+    pub(super) fn start_get_or_compute(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
+        let mut op = Op::new(engine, Kind::GetOrCompute, req, now);
+        if let Some(value) = op.l1_lookup(engine, now) {
+            op.finish(Outcome::Hit { value, source: Source::L1 });
+        } else {
+            match engine.flights.begin(&op.key, now) {
+                Flight::Leader(f) => {
+                    op.leader = Some(f);
+                    op.phase = Phase::Read;
+                }
+                Flight::Follower { waiter, .. } => op.phase = Phase::Follow(waiter),
+            }
+        }
+        let step = op.run(engine, now);
+        (op, step)
+    }
+
+    pub(super) fn start_delete(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
+        let mut op = Op::new(engine, Kind::Delete, req, now);
+        let in_l1 = engine.l1.as_ref().is_some_and(|l1| l1.remove(&op.key));
+        engine.flights.forget(&op.key);
+        op.outcome = Some(Outcome::Deleted { existed: in_l1 });
+        op.phase = Phase::Delete(vec![op.key.clone()]);
+        let step = op.run(engine, now);
+        (op, step)
+    }
+
+    pub(super) fn start_invalidate(engine: &Engine, target: Invalidate, now: Millis) -> (Op, Step) {
+        let key = match &target {
+            Invalidate::Key(k) => k.clone(),
+            Invalidate::Namespace { name, .. } | Invalidate::Tag(name) => name.clone(),
+        };
+        let mut op = Op::new(engine, Kind::Invalidate, Request::new(key), now);
+        op.outcome = Some(Outcome::Invalidated { redis_keys: 0 });
+        op.phase = match target {
+            Invalidate::Key(k) => {
+                if let Some(l1) = &engine.l1 {
+                    l1.remove(&k);
+                }
+                engine.flights.forget(&k);
+                Phase::Delete(vec![k])
+            }
+            Invalidate::Namespace { name, mode } => {
+                if let Some(l1) = &engine.l1 {
+                    l1.invalidate_namespace(&name);
+                }
+                engine.flights.forget_all();
+                match mode.unwrap_or(engine.config.mode) {
+                    Mode::Interop => Phase::Scan(format!("{}:*", escape_glob(&name))),
+                    Mode::Default { .. } => Phase::Scan(format!("ns:{}:*", escape_glob(&name))),
+                }
+            }
+            Invalidate::Tag(tag) => {
+                if let Some(l1) = &engine.l1 {
+                    l1.invalidate_tag(&tag);
+                }
+                engine.flights.forget_all();
+                Phase::Members(format!("{}{tag}", engine.config.tag_prefix))
+            }
+        };
+        let step = op.run(engine, now);
+        (op, step)
+    }
+
+    /// Reports the reply to the command of the last [`Action::Send`], received at `now`.
+    pub fn on_reply(&mut self, engine: &Engine, reply: Reply, now: Millis) -> Step {
+        let Some(sent) = self.inflight.take() else {
+            return self.bug(engine, now, "on_reply without an outstanding command");
+        };
+        self.settle(engine, sent, &reply, now);
+        if let Some(class) = reply.error_class() {
+            let kind = class.error_kind();
+            let e = Error::new(
+                kind,
+                match &reply {
+                    Reply::Error(m) => m.clone(),
+                    _ => "Redis did not answer before the timeout".to_owned(),
+                },
+            );
+            self.redis_failed(engine, e);
+        } else {
+            self.handle_reply(engine, reply, now);
+        }
+        self.run(engine, now)
+    }
+
+    /// Reports the caller's computation: the value (to cache and share) or its failure (the
+    /// binding rethrows its own exception for this caller; followers get `compute_failed`).
+    pub fn on_computed(&mut self, engine: &Engine, result: Result<&Value, String>, now: Millis) -> Step {
+        if self.phase != Phase::Compute {
+            return self.bug(engine, now, "on_computed without an Action::Compute");
+        }
+        match result {
+            Ok(value) => match entry::encode(value, &self.options(engine)) {
+                Ok(bytes) => {
+                    self.stored = Some(bytes.into());
+                    self.l1_store(engine, now);
+                    self.outcome = Some(Outcome::Computed { cached: false });
+                    self.phase = if self.redis_down { Phase::Release } else { Phase::Write };
+                }
+                Err(e) => {
+                    // The value is still the caller's answer; it just cannot be cached.
+                    engine.metrics.record_error(e.kind());
+                    self.outcome = Some(Outcome::Computed { cached: false });
+                    self.phase = Phase::Release;
+                }
+            },
+            Err(message) => {
+                let e = Error::new(ErrorKind::ComputeFailed, message);
+                if let Some(f) = self.leader.take() {
+                    self.wake_flight(engine.flights.complete(f, Err(e.clone())));
+                }
+                self.outcome = Some(Outcome::Failed(e));
+                self.phase = Phase::Release;
+            }
+        }
+        self.run(engine, now)
+    }
+
+    /// Continues after an [`Action::Sleep`] (its deadline passed or its token was woken).
+    pub fn resume(&mut self, engine: &Engine, now: Millis) -> Step {
+        self.run(engine, now)
+    }
+
+    /// Abandons the operation (the caller went away): settles every wait and slot it holds and
+    /// returns who to wake plus, when a fill lock may be held, the release to fire and forget.
+    pub fn abandon(&mut self, engine: &Engine, now: Millis) -> (Vec<WaitToken>, Option<Command>) {
+        if let Some(sent) = self.inflight.take() {
+            engine.breaker.record(sent.permit, BreakerOutcome::Neutral, now);
+            if let Some(w) = engine.limiter.release(sent.ticket, now) {
+                self.wake.push(WaitToken::slot(w));
+            }
+        }
+        if let Some(q) = self.queued.take() {
+            engine.breaker.record(q.permit, BreakerOutcome::Neutral, now);
+            if let Some(w) = engine.limiter.cancel(q.waiter, now) {
+                self.wake.push(WaitToken::slot(w));
+            }
+        }
+        if let Phase::Follow(waiter) = self.phase {
+            self.wake_flight(engine.flights.cancel(waiter, now));
+        }
+        if let Some(f) = self.leader.take() {
+            self.wake_flight(engine.flights.abandon(f, now));
+        }
+        let release = self.lock.as_mut().and_then(LockAttempt::release).map(|r| Command::EvalRelease {
+            script: r.script,
+            sha1: r.script_sha1,
+            key: r.key,
+            token: r.token,
+        });
+        self.done = true;
+        self.phase = Phase::Finish;
+        (std::mem::take(&mut self.wake), release)
+    }
+
+    /// True once [`Action::Done`] was returned or the operation was abandoned.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    fn bug(&mut self, engine: &Engine, now: Millis, what: &'static str) -> Step {
+        self.finish(Outcome::Failed(Error::new(ErrorKind::Internal, format!("binding protocol error: {what}"))));
+        self.phase = Phase::Finish;
+        self.run(engine, now)
+    }
+
+    fn finish(&mut self, outcome: Outcome) {
+        self.outcome = Some(outcome);
+        self.phase = Phase::Finish;
+    }
+
+    fn wake_flight(&mut self, wake: crate::stampede::Wake) {
+        self.wake.extend(wake.waiters.into_iter().map(WaitToken::flight));
+    }
+
+    fn decode(&self, engine: &Engine, bytes: &[u8]) -> Result<Value, Error> {
+        entry::decode(bytes, &self.options(engine))
+    }
+
+    fn l1_lookup(&self, engine: &Engine, now: Millis) -> Option<Value> {
+        let l1 = engine.l1.as_ref()?;
+        let Some(bytes) = l1.get(&self.key, now) else {
+            engine.metrics.record_miss(Layer::L1);
+            return None;
+        };
+        match self.decode(engine, &bytes) {
+            Ok(v) => {
+                engine.metrics.record_hit(Layer::L1);
+                Some(v)
+            }
+            Err(e) => {
+                // Only reachable if the configuration changed under the same key (mode, key).
+                engine.metrics.record_error(e.kind());
+                l1.remove(&self.key);
+                None
+            }
+        }
+    }
+
+    fn l1_store(&self, engine: &Engine, now: Millis) {
+        let (Some(l1), Some(bytes)) = (&engine.l1, &self.stored) else { return };
+        let ttl_ms = match self.ttl.millis() {
+            Some(ms) => crate::l1::python_l1_ttl_ms(ms),
+            None => Some(crate::l1::NO_EXPIRY),
+        };
+        let Some(ttl_ms) = ttl_ms else {
+            l1.remove(&self.key);
+            return;
+        };
+        let tags: Vec<&str> = self.tags.iter().map(String::as_str).collect();
+        let stored = match &self.namespace {
+            Some(ns) if !ns.is_empty() => l1.insert_in(ns, &self.key, &bytes[..], ttl_ms, now, &tags),
+            _ => l1.insert(&self.key, &bytes[..], ttl_ms, now, &tags),
+        };
+        if let Err(e) = stored
+            && e.kind() != ErrorKind::ValueTooLarge
+        {
+            engine.metrics.record_error(e.kind());
+        }
+    }
+
+    /// Asks breaker and limiter for permission to send `command`.
+    fn gate(&mut self, engine: &Engine, command: Command, now: Millis) -> Gate {
+        let permit = match engine.breaker.try_acquire(now) {
+            Ok(p) => p,
+            Err(e) => return Gate::Unavailable(e),
+        };
+        match engine.limiter.admit(now) {
+            Admission::Run(ticket) => {
+                self.inflight = Some(InFlight { sent_at: now, permit, ticket });
+                Gate::Go(Action::Send(command))
+            }
+            Admission::Queue { waiter, deadline } => {
+                self.queued = Some(Queued { command, permit, waiter });
+                Gate::Go(Action::Sleep { until: deadline, token: Some(WaitToken::slot(waiter)) })
+            }
+            Admission::Reject(e) => {
+                engine.breaker.record(permit, BreakerOutcome::Neutral, now);
+                Gate::Unavailable(e)
+            }
+        }
+    }
+
+    /// Continues a command that waited for a slot.
+    fn poll_queued(&mut self, engine: &Engine, now: Millis) -> Option<Gate> {
+        let q = self.queued.take()?;
+        Some(match engine.limiter.poll(q.waiter, now) {
+            Wait::Ready(ticket) => {
+                self.inflight = Some(InFlight { sent_at: now, permit: q.permit, ticket });
+                Gate::Go(Action::Send(q.command))
+            }
+            Wait::Waiting { deadline } => {
+                let token = WaitToken::slot(q.waiter);
+                self.queued = Some(q);
+                Gate::Go(Action::Sleep { until: deadline, token: Some(token) })
+            }
+            Wait::Rejected(e) => {
+                engine.breaker.record(q.permit, BreakerOutcome::Neutral, now);
+                Gate::Unavailable(e)
+            }
+        })
+    }
+
+    /// Returns the slot, feeds the breaker, the adaptive timeout and metrics.
+    fn settle(&mut self, engine: &Engine, sent: InFlight, reply: &Reply, now: Millis) {
+        let latency = now.saturating_sub(sent.sent_at) as f64;
+        engine.timeout.observe(latency, now);
+        let outcome = match reply.error_class() {
+            None => BreakerOutcome::Success,
+            Some(class) => {
+                engine.metrics.record_error(class.error_kind());
+                BreakerOutcome::from(class)
+            }
+        };
+        engine.breaker.record(sent.permit, outcome, now);
+        if let Some(w) = engine.limiter.release(sent.ticket, now) {
+            self.wake.push(WaitToken::slot(w));
+        }
+    }
+
+    /// Redis could not be used for the current phase: degrade as the call's contract says.
+    /// Backend failures were counted when their reply was settled; refusals by the breaker or
+    /// the limiter are counted here.
+    fn redis_failed(&mut self, engine: &Engine, e: Error) {
+        if matches!(e.kind(), ErrorKind::CircuitOpen | ErrorKind::Overloaded) {
+            engine.metrics.record_error(e.kind());
+        }
+        self.redis_down = true;
+        self.phase = match (&self.phase, self.kind) {
+            (Phase::Read, Kind::Get) => {
+                engine.metrics.record_miss(Layer::Redis);
+                self.outcome = Some(Outcome::Miss);
+                Phase::Finish
+            }
+            (Phase::Read | Phase::Lock | Phase::ReRead, _) => Phase::Compute,
+            (Phase::Refresh(_) | Phase::Purge | Phase::Release, _) => Phase::Finish,
+            (Phase::Write, Kind::Set) => {
+                self.outcome = Some(Outcome::Stored { redis: false });
+                Phase::Finish
+            }
+            (Phase::Write | Phase::Tag, _) => Phase::Release,
+            (Phase::Delete(_) | Phase::Scan(_) | Phase::Members(_), _) => {
+                self.outcome = Some(Outcome::Failed(e));
+                Phase::Finish
+            }
+            (other, _) => other.clone(),
+        };
+    }
+
+    fn handle_reply(&mut self, engine: &Engine, reply: Reply, now: Millis) {
+        match self.phase.clone() {
+            Phase::Read | Phase::ReRead => self.on_read(engine, reply, now),
+            Phase::Lock => {
+                let r = match reply {
+                    Reply::Ok => LockReply::Acquired,
+                    _ => LockReply::Busy,
+                };
+                if let Some(lock) = &mut self.lock
+                    && lock.on_reply(r, now).is_err()
+                {
+                    self.phase = Phase::Compute;
+                }
+            }
+            Phase::Write => {
+                if let Some(Outcome::Computed { cached }) = &mut self.outcome {
+                    *cached = true;
+                }
+                if self.kind == Kind::Set {
+                    self.outcome = Some(Outcome::Stored { redis: true });
+                }
+                self.phase = Phase::Tag;
+            }
+            Phase::Tag => self.phase = Phase::Tag,
+            Phase::Refresh(_) | Phase::Purge => self.phase = Phase::Finish,
+            Phase::Release => self.phase = Phase::Finish,
+            Phase::Delete(_) | Phase::Scan(_) => {
+                let n = match reply {
+                    Reply::Int(n) => n.max(0) as u64,
+                    _ => 0,
+                };
+                self.outcome = Some(match self.outcome.take() {
+                    Some(Outcome::Deleted { existed }) => Outcome::Deleted { existed: existed || n > 0 },
+                    Some(Outcome::Invalidated { redis_keys }) => Outcome::Invalidated { redis_keys: redis_keys + n },
+                    other => other.unwrap_or(Outcome::Invalidated { redis_keys: n }),
+                });
+                self.phase = Phase::Finish;
+            }
+            Phase::Members(set_key) => {
+                let mut keys: Vec<String> = match reply {
+                    Reply::Array(items) => items
+                        .into_iter()
+                        .filter_map(|r| match r {
+                            Reply::Bytes(b) => String::from_utf8(b).ok(),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if let Some(l1) = &engine.l1 {
+                    for k in &keys {
+                        l1.remove(k);
+                    }
+                }
+                keys.push(set_key);
+                self.phase = Phase::Delete(keys);
+            }
+            Phase::Follow(_) | Phase::Compute | Phase::Finish => {}
+        }
+    }
+
+    /// A `GET` (or `GET`+`TTL`) reply in the read or re-read phase.
+    fn on_read(&mut self, engine: &Engine, reply: Reply, now: Millis) {
+        let (bytes, remaining) = match reply {
+            Reply::Array(mut parts) if parts.len() == 2 => {
+                let remaining = match parts.pop() {
+                    Some(Reply::Int(t)) => Some(t),
+                    _ => None,
+                };
+                (parts.pop().unwrap_or(Reply::Nil), remaining)
+            }
+            other => (other, None),
+        };
+        let bytes = match bytes {
+            Reply::Bytes(b) => Some(b),
+            _ => None,
+        };
+        let mut unreadable = false;
+        if let Some(b) = bytes {
+            match self.decode(engine, &b) {
+                Ok(value) => {
+                    engine.metrics.record_hit(Layer::Redis);
+                    self.stored = Some(b.into());
+                    self.l1_store(engine, now);
+                    self.outcome = Some(Outcome::Hit { value, source: Source::Redis });
+                    if let Some(f) = self.leader.take() {
+                        let shared = self.stored.clone().expect("just stored");
+                        self.wake_flight(engine.flights.complete(f, Ok(shared)));
+                    }
+                    let refresh = match (engine.config.ttl_refresh, remaining) {
+                        (Some(r), Some(rem)) => r.expire_secs(self.ttl, rem),
+                        _ => None,
+                    };
+                    self.phase = match refresh {
+                        Some(secs) => Phase::Refresh(secs),
+                        None if self.lock.is_some() => Phase::Release,
+                        None => Phase::Finish,
+                    };
+                    return;
+                }
+                Err(e) => {
+                    engine.metrics.record_error(e.kind());
+                    if self.kind == Kind::Get && engine.config.fail_closed && e.kind() == ErrorKind::DecryptionFailed {
+                        self.outcome = Some(Outcome::Failed(e));
+                        self.phase = Phase::Finish;
+                        return;
+                    }
+                    unreadable = true;
+                }
+            }
+        }
+        engine.metrics.record_miss(Layer::Redis);
+        self.phase = match (self.kind, &self.phase) {
+            (Kind::Get, _) => {
+                self.outcome = Some(Outcome::Miss);
+                if unreadable && engine.config.delete_unreadable { Phase::Purge } else { Phase::Finish }
+            }
+            // A miss after (or instead of) the lock: compute; the write replaces any bad entry.
+            (_, Phase::ReRead) => Phase::Compute,
+            _ => match engine.config.lock.map(|cfg| LockAttempt::with_random_token(&self.key, now, cfg)) {
+                Some(Ok(lock)) => {
+                    self.lock = Some(lock);
+                    Phase::Lock
+                }
+                Some(Err(e)) => {
+                    engine.metrics.record_error(e.kind());
+                    Phase::Compute
+                }
+                None => Phase::Compute,
+            },
+        };
+    }
+
+    /// Drives phases until one needs the binding.
+    fn run(&mut self, engine: &Engine, now: Millis) -> Step {
+        let action = loop {
+            if let Some(gate) = self.poll_queued(engine, now) {
+                match gate {
+                    Gate::Go(a) => break a,
+                    Gate::Unavailable(e) => {
+                        self.redis_failed(engine, e);
+                        continue;
+                    }
+                }
+            }
+            let command = match self.phase.clone() {
+                Phase::Follow(waiter) => match engine.flights.poll(waiter, now) {
+                    Ok(Poll::Ready { outcome, .. }) => {
+                        let outcome = match outcome.as_ref() {
+                            Ok(bytes) => match self.decode(engine, bytes) {
+                                Ok(value) => Outcome::Hit { value, source: Source::Shared },
+                                Err(e) => Outcome::Failed(e),
+                            },
+                            Err(e) => Outcome::Failed(e.clone()),
+                        };
+                        self.finish(outcome);
+                        continue;
+                    }
+                    Ok(Poll::Wait { wait_until, .. }) => {
+                        break Action::Sleep { until: wait_until, token: Some(WaitToken::flight(waiter)) };
+                    }
+                    Ok(Poll::Lead(f)) => {
+                        self.leader = Some(f);
+                        self.phase = Phase::Read;
+                        continue;
+                    }
+                    Err(e) => {
+                        self.finish(Outcome::Failed(e));
+                        continue;
+                    }
+                },
+                Phase::Read | Phase::ReRead => {
+                    if engine.config.ttl_refresh.is_some() && self.phase == Phase::Read {
+                        Command::GetWithTtl { key: self.key.clone() }
+                    } else {
+                        Command::Get { key: self.key.clone() }
+                    }
+                }
+                Phase::Refresh(ttl_secs) => Command::Expire { key: self.key.clone(), ttl_secs },
+                Phase::Lock => {
+                    let Some(lock) = self.lock.as_mut() else {
+                        self.phase = Phase::Compute;
+                        continue;
+                    };
+                    match lock.next_action(now) {
+                        LockAction::SendSetNx { key, token, px_ms } => Command::SetNx { key, token, px_ms },
+                        LockAction::WaitUntil(until) => break Action::Sleep { until, token: None },
+                        LockAction::ReRead => {
+                            self.phase = Phase::ReRead;
+                            continue;
+                        }
+                        LockAction::GiveUp(e) => {
+                            // As cachekit-py: read once more, then compute without the lock.
+                            engine.metrics.record_error(e.kind());
+                            self.lock = None;
+                            self.phase = Phase::ReRead;
+                            continue;
+                        }
+                        LockAction::AwaitReply | LockAction::Held | LockAction::Released => {
+                            self.phase = Phase::Compute;
+                            continue;
+                        }
+                    }
+                }
+                Phase::Compute => break Action::Compute,
+                Phase::Write => {
+                    let Some(value) = self.stored.clone() else {
+                        self.phase = Phase::Release;
+                        continue;
+                    };
+                    Command::Set { key: self.key.clone(), value, ttl_secs: self.ttl.secs() }
+                }
+                Phase::Tag => {
+                    let Some(tag) = self.pending_tags.pop() else {
+                        self.phase = Phase::Release;
+                        continue;
+                    };
+                    // The set outlives its members by a minute, or never expires with them.
+                    let ttl_secs = self.ttl.secs().map(|s| s.saturating_add(60));
+                    Command::SAdd {
+                        key: format!("{}{tag}", engine.config.tag_prefix),
+                        member: self.key.clone(),
+                        ttl_secs,
+                    }
+                }
+                Phase::Release => match self.lock.as_mut().and_then(LockAttempt::release) {
+                    Some(r) => {
+                        Command::EvalRelease { script: r.script, sha1: r.script_sha1, key: r.key, token: r.token }
+                    }
+                    None => {
+                        self.phase = Phase::Finish;
+                        continue;
+                    }
+                },
+                Phase::Delete(keys) => Command::Del { keys },
+                Phase::Scan(pattern) => Command::DeleteMatching { pattern },
+                Phase::Members(key) => Command::SMembers { key },
+                Phase::Purge => Command::Del { keys: vec![self.key.clone()] },
+                Phase::Finish => break self.done_action(engine, now),
+            };
+            match self.gate(engine, command, now) {
+                Gate::Go(a) => break a,
+                Gate::Unavailable(e) => self.redis_failed(engine, e),
+            }
+        };
+        Step { wake: std::mem::take(&mut self.wake), action }
+    }
+
+    fn done_action(&mut self, engine: &Engine, now: Millis) -> Action {
+        if let Some(f) = self.leader.take() {
+            // A leader that ends without bytes to share hands the flight on.
+            let wake = match &self.stored {
+                Some(bytes) => engine.flights.complete(f, Ok(Arc::clone(bytes))),
+                None => engine.flights.abandon(f, now),
+            };
+            self.wake_flight(wake);
+        }
+        if !self.done {
+            self.done = true;
+            engine.metrics.observe_request(now.saturating_sub(self.started) as f64);
+        }
+        Action::Done(self.outcome.clone().unwrap_or(Outcome::Miss))
+    }
+}

@@ -1,0 +1,425 @@
+//! The engine against a scripted fake Redis: every path, including replies that never come.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::*;
+use crate::crypto::{Keyring, MasterKey};
+use crate::ttl::Intent;
+use crate::value::Value;
+
+/// An in-memory Redis that executes the engine's commands, with fault injection.
+#[derive(Default)]
+struct FakeRedis {
+    strings: HashMap<String, (Vec<u8>, Option<u64>)>,
+    sets: HashMap<String, HashSet<String>>,
+    /// Replies to return instead of executing, in order.
+    faults: VecDeque<Reply>,
+    /// Every command executed, by name.
+    log: Vec<String>,
+    down: bool,
+}
+
+impl FakeRedis {
+    fn exec(&mut self, cmd: &Command) -> Reply {
+        self.log.push(cmd.name().to_owned());
+        if self.down {
+            return Reply::Error("ECONNREFUSED connect ECONNREFUSED 127.0.0.1:6379".into());
+        }
+        if let Some(r) = self.faults.pop_front() {
+            return r;
+        }
+        match cmd {
+            Command::Get { key } => self.strings.get(key).map_or(Reply::Nil, |(v, _)| Reply::Bytes(v.clone())),
+            Command::GetWithTtl { key } => match self.strings.get(key) {
+                Some((v, ttl)) => Reply::Array(vec![Reply::Bytes(v.clone()), Reply::Int(ttl.map_or(-1, |t| t as i64))]),
+                None => Reply::Array(vec![Reply::Nil, Reply::Int(-2)]),
+            },
+            Command::Set { key, value, ttl_secs } => {
+                self.strings.insert(key.clone(), (value.to_vec(), *ttl_secs));
+                Reply::Ok
+            }
+            Command::SetNx { key, token, .. } => {
+                if self.strings.contains_key(key) {
+                    Reply::Nil
+                } else {
+                    self.strings.insert(key.clone(), (token.as_bytes().to_vec(), None));
+                    Reply::Ok
+                }
+            }
+            Command::EvalRelease { key, token, .. } => match self.strings.get(key) {
+                Some((v, _)) if v == token.as_bytes() => {
+                    self.strings.remove(key);
+                    Reply::Int(1)
+                }
+                _ => Reply::Int(0),
+            },
+            Command::Expire { key, ttl_secs } => match self.strings.get_mut(key) {
+                Some(e) => {
+                    e.1 = Some(*ttl_secs);
+                    Reply::Int(1)
+                }
+                None => Reply::Int(0),
+            },
+            Command::Del { keys } => {
+                let mut n = 0;
+                for k in keys {
+                    n += i64::from(self.strings.remove(k).is_some()) + i64::from(self.sets.remove(k).is_some());
+                }
+                Reply::Int(n)
+            }
+            Command::SAdd { key, member, .. } => {
+                Reply::Int(i64::from(self.sets.entry(key.clone()).or_default().insert(member.clone())))
+            }
+            Command::SMembers { key } => Reply::Array(
+                self.sets
+                    .get(key)
+                    .map(|s| s.iter().map(|m| Reply::Bytes(m.clone().into_bytes())).collect())
+                    .unwrap_or_default(),
+            ),
+            Command::DeleteMatching { pattern } => {
+                let prefix = pattern.trim_end_matches('*').replace('\\', "");
+                let doomed: Vec<String> = self.strings.keys().filter(|k| k.starts_with(&prefix)).cloned().collect();
+                for k in &doomed {
+                    self.strings.remove(k);
+                }
+                Reply::Int(doomed.len() as i64)
+            }
+        }
+    }
+}
+
+/// Runs one operation to completion; `compute` answers `Action::Compute`; sleeping advances
+/// the clock to the deadline.
+fn drive(
+    engine: &Engine,
+    start: (Op, Step),
+    redis: &mut FakeRedis,
+    clock: &mut Millis,
+    mut compute: impl FnMut() -> Result<Value, String>,
+) -> (Outcome, Vec<WaitToken>) {
+    let (mut op, mut step) = start;
+    let mut woken = Vec::new();
+    for _ in 0..10_000 {
+        woken.extend(step.wake.iter().copied());
+        step = match step.action {
+            Action::Send(cmd) => {
+                *clock += 1;
+                let reply = redis.exec(&cmd);
+                op.on_reply(engine, reply, *clock)
+            }
+            Action::Compute => {
+                let r = compute();
+                op.on_computed(engine, r.as_ref().map_err(Clone::clone), *clock)
+            }
+            Action::Sleep { until, .. } => {
+                *clock = (*clock).max(until);
+                op.resume(engine, *clock)
+            }
+            Action::Done(outcome) => {
+                assert!(op.is_done());
+                return (outcome, woken);
+            }
+        };
+    }
+    panic!("operation did not finish");
+}
+
+fn engine_with(f: impl FnOnce(&mut EngineConfig)) -> Engine {
+    let mut c = EngineConfig {
+        l1: Some(crate::l1::L1Config { hash_seed: Some(1), ..crate::l1::L1Config::new(1 << 20) }),
+        ..EngineConfig::default()
+    };
+    f(&mut c);
+    Engine::new(c, None).unwrap()
+}
+
+fn user() -> Value {
+    Value::map([("id", 42i64.into()), ("name", "alice".into())])
+}
+
+#[test]
+fn set_then_get_hits_l1_then_redis() {
+    let e = engine_with(|_| {});
+    let (mut r, mut t) = (FakeRedis::default(), 1000);
+    let (out, _) = drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Stored { redis: true });
+    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::L1 });
+    // A second process (fresh engine, same Redis) reads it from Redis.
+    let e2 = engine_with(|_| {});
+    let (out, _) = drive(&e2, e2.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::Redis });
+    assert_eq!(r.log, ["SET", "GET"]);
+}
+
+#[test]
+fn get_or_compute_locks_computes_writes_and_releases() {
+    let e = engine_with(|_| {});
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let mut calls = 0;
+    let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || {
+        calls += 1;
+        Ok(user())
+    });
+    assert_eq!(out, Outcome::Computed { cached: true });
+    assert_eq!(r.log, ["GET", "SET NX", "GET", "SET", "EVALSHA"]);
+    assert!(!r.strings.contains_key("k:lock"), "lock released");
+    let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::L1 });
+    assert_eq!(calls, 1);
+}
+
+#[test]
+fn busy_lock_waits_and_serves_the_other_writer() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    r.strings.insert("k:lock".into(), (b"someone-else".to_vec(), None));
+    let (mut op, mut step) = e.get_or_compute(Request::new("k"), t);
+    let mut sleeps = 0;
+    let outcome = loop {
+        step = match step.action {
+            Action::Send(cmd) => {
+                let reply = r.exec(&cmd);
+                op.on_reply(&e, reply, t)
+            }
+            Action::Sleep { until, .. } => {
+                sleeps += 1;
+                t = until;
+                if sleeps == 3 {
+                    // The other writer fills the key and releases its lock.
+                    let bytes =
+                        entry::encode(&user(), &EntryOptions::new(Mode::Default { integrity: true }, "k")).unwrap();
+                    r.strings.insert("k".into(), (bytes, Some(600)));
+                    r.strings.remove("k:lock");
+                }
+                op.resume(&e, t)
+            }
+            Action::Compute => panic!("must not compute: the other writer filled the key"),
+            Action::Done(o) => break o,
+        };
+    };
+    assert_eq!(outcome, Outcome::Hit { value: user(), source: Source::Redis });
+    assert_eq!(sleeps, 3);
+    assert_eq!(t, 300, "retried every 100 ms");
+}
+
+#[test]
+fn lock_give_up_after_the_wait_budget_computes_without_it() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    r.strings.insert("k:lock".into(), (b"held-forever".to_vec(), None));
+    let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(user()));
+    assert_eq!(out, Outcome::Computed { cached: true });
+    assert!((4900..5200).contains(&t), "gave up at the end of the 5 s budget, at {t}");
+    assert_eq!(r.strings["k:lock"].0, b"held-forever", "never released someone else's lock");
+}
+
+use crate::entry::{self, EntryOptions, Mode};
+
+#[test]
+fn redis_down_degrades_and_the_breaker_opens() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis { down: true, ..FakeRedis::default() }, 0);
+    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+    let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(user()));
+    assert_eq!(out, Outcome::Computed { cached: false });
+    for _ in 0..5 {
+        drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    }
+    assert_eq!(e.breaker().state(), crate::breaker::BreakerState::Open);
+    let sent = r.log.len();
+    let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(user()));
+    assert_eq!(out, Outcome::Computed { cached: false });
+    assert_eq!(r.log.len(), sent, "an open breaker sends nothing");
+    let (out, _) = drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Stored { redis: false });
+    // Redis comes back; after the cool-down, probes close the breaker.
+    r.down = false;
+    t += 30_000;
+    for _ in 0..3 {
+        let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+        assert_eq!(out, Outcome::Miss);
+    }
+    assert_eq!(e.breaker().state(), crate::breaker::BreakerState::Closed);
+    assert!(e.render_metrics(t).contains("cachekit_"));
+}
+
+#[test]
+fn a_reply_that_never_comes_is_a_timeout_and_a_miss() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    r.faults.push_back(Reply::Timeout);
+    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+    assert!(e.metrics().snapshot().errors.iter().any(|(k, n)| *k == ErrorKind::Timeout && *n == 1));
+    // A timed-out write inside get_or_compute still returns the computed value.
+    r.faults.extend([Reply::Nil, Reply::Ok, Reply::Nil, Reply::Timeout]);
+    let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(user()));
+    assert_eq!(out, Outcome::Computed { cached: false });
+}
+
+#[test]
+fn single_flight_shares_one_computation() {
+    let e = engine_with(|c| c.lock = None);
+    let (mut r, t) = (FakeRedis::default(), 0);
+    let (mut leader, s1) = e.get_or_compute(Request::new("hot"), t);
+    let (mut follower, s2) = e.get_or_compute(Request::new("hot"), t);
+    let Action::Sleep { token: Some(token), .. } = s2.action else { panic!("follower must sleep: {s2:?}") };
+    // Leader: GET miss, compute, SET.
+    let Action::Send(cmd) = s1.action else { panic!() };
+    let s = leader.on_reply(&e, r.exec(&cmd), 1);
+    assert_eq!(s.action, Action::Compute);
+    let s = leader.on_computed(&e, Ok(&user()), 2);
+    let Action::Send(cmd) = s.action else { panic!() };
+    let s = leader.on_reply(&e, r.exec(&cmd), 3);
+    assert!(s.wake.contains(&token), "the follower is woken");
+    assert_eq!(s.action, Action::Done(Outcome::Computed { cached: true }));
+    let s = follower.resume(&e, 3);
+    assert_eq!(s.action, Action::Done(Outcome::Hit { value: user(), source: Source::Shared }));
+}
+
+#[test]
+fn a_failed_leader_fails_its_followers_and_an_abandoned_one_hands_over() {
+    let e = engine_with(|c| c.lock = None);
+    let mut r = FakeRedis::default();
+    let (mut leader, s1) = e.get_or_compute(Request::new("k"), 0);
+    let (mut follower, _) = e.get_or_compute(Request::new("k"), 0);
+    let Action::Send(cmd) = s1.action else { panic!() };
+    leader.on_reply(&e, r.exec(&cmd), 1);
+    let s = leader.on_computed(&e, Err("boom".into()), 2);
+    assert!(matches!(s.action, Action::Done(Outcome::Failed(ref err)) if err.kind() == ErrorKind::ComputeFailed));
+    let s = follower.resume(&e, 2);
+    assert!(matches!(s.action, Action::Done(Outcome::Failed(ref err)) if err.kind() == ErrorKind::ComputeFailed));
+
+    let (mut leader, _) = e.get_or_compute(Request::new("k2"), 10);
+    let (mut follower, _) = e.get_or_compute(Request::new("k2"), 10);
+    let (wake, release) = leader.abandon(&e, 11);
+    assert_eq!(wake.len(), 1);
+    assert!(release.is_none());
+    let s = follower.resume(&e, 11);
+    assert!(matches!(s.action, Action::Send(Command::Get { .. })), "the follower now leads: {s:?}");
+}
+
+#[test]
+fn unreadable_entries_are_misses_and_are_purged() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
+    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+    assert!(!r.strings.contains_key("k"));
+    r.strings.insert("k".into(), (b"CK\x03\x00\x00\x00\x02{}x".to_vec(), None));
+    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+    assert!(e.metrics().snapshot().errors.iter().any(|(k, _)| *k == ErrorKind::PythonFrame));
+}
+
+#[test]
+fn encryption_binds_entries_to_their_key() {
+    let ring = |b: u8| Keyring::new(&MasterKey::from_bytes(&[b; 32]).unwrap(), &[], "default").unwrap();
+    let cfg = EngineConfig { l1: None, ..EngineConfig::for_intent(Intent::Secure) };
+    assert_eq!(Engine::new(cfg.clone(), None).unwrap_err().kind(), ErrorKind::EncryptionRequired);
+    let e = Engine::new(cfg.clone(), Some(ring(1))).unwrap();
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
+    assert!(!r.strings["k"].0.windows(5).any(|w| w == b"alice"), "ciphertext at rest");
+    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::Redis });
+    // Moved to another key, or read with another master key: a miss, never the value.
+    let moved = r.strings["k"].clone();
+    r.strings.insert("k2".into(), moved);
+    let (out, _) = drive(&e, e.get(Request::new("k2"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+    let other = Engine::new(EngineConfig { fail_closed: true, ..cfg }, Some(ring(2))).unwrap();
+    let (out, _) = drive(&other, other.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert!(matches!(out, Outcome::Failed(ref err) if err.kind() == ErrorKind::DecryptionFailed), "fail-closed raises");
+}
+
+#[test]
+fn tags_namespaces_and_deletes_invalidate_both_layers() {
+    let e = engine_with(|_| {});
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let req = |k: &str| Request::new(format!("ns:app:{k}")).namespace("app").tags(vec!["users".into()]);
+    for k in ["a", "b"] {
+        drive(&e, e.set(req(k), &user(), t), &mut r, &mut t, || unreachable!());
+    }
+    assert_eq!(r.sets["cachekit:tag:users"].len(), 2);
+    let (out, _) = drive(&e, e.invalidate(Invalidate::Tag("users".into()), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Invalidated { redis_keys: 3 });
+    let (out, _) = drive(&e, e.get(req("a"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss, "gone from L1 and Redis");
+
+    drive(&e, e.set(req("c"), &user(), t), &mut r, &mut t, || unreachable!());
+    let target = Invalidate::Namespace { name: "app".into(), mode: None };
+    let (out, _) = drive(&e, e.invalidate(target, t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Invalidated { redis_keys: 1 });
+    assert!(r.log.contains(&"SCAN+DEL".to_owned()));
+
+    drive(&e, e.set(Request::new("d"), &user(), t), &mut r, &mut t, || unreachable!());
+    let (out, _) = drive(&e, e.delete(Request::new("d"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Deleted { existed: true });
+    let (out, _) = drive(&e, e.delete(Request::new("d"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Deleted { existed: false });
+    r.down = true;
+    let (out, _) = drive(&e, e.delete(Request::new("d"), t), &mut r, &mut t, || unreachable!());
+    assert!(matches!(out, Outcome::Failed(_)), "a delete that cannot reach Redis says so");
+}
+
+#[test]
+fn ttl_refresh_on_hit_sends_expire_below_half() {
+    let e = engine_with(|c| {
+        c.l1 = None;
+        c.ttl_refresh = Some(crate::ttl::TtlRefresh::default());
+    });
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let req = || Request::new("k").ttl(Ttl::from_secs(600).unwrap());
+    drive(&e, e.set(req(), &user(), t), &mut r, &mut t, || unreachable!());
+    r.strings.get_mut("k").unwrap().1 = Some(100);
+    let (out, _) = drive(&e, e.get(req(), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::Redis });
+    assert_eq!(r.log, ["SET", "GET+TTL", "EXPIRE"]);
+    assert_eq!(r.strings["k"].1, Some(600));
+}
+
+#[test]
+fn backpressure_queues_and_hands_the_slot_over() {
+    let e = engine_with(|c| {
+        c.l1 = None;
+        c.limiter = crate::backpressure::LimiterConfig { max_in_flight: 1, max_queued: 1, max_wait: 100 };
+    });
+    let mut r = FakeRedis::default();
+    let (mut a, sa) = e.get(Request::new("a"), 0);
+    let (mut b, sb) = e.get(Request::new("b"), 0);
+    let Action::Sleep { token: Some(token), until } = sb.action else { panic!("b must queue: {sb:?}") };
+    assert_eq!(until, 100);
+    let (_, sc) = e.get(Request::new("c"), 0);
+    assert_eq!(sc.action, Action::Done(Outcome::Miss), "queue full: degraded to a miss");
+    let Action::Send(cmd) = sa.action else { panic!() };
+    let s = a.on_reply(&e, r.exec(&cmd), 5);
+    assert!(s.wake.contains(&token));
+    let s = b.resume(&e, 5);
+    assert!(matches!(s.action, Action::Send(Command::Get { .. })));
+}
+
+#[test]
+fn protocol_misuse_is_an_error_not_a_panic() {
+    let e = engine_with(|_| {});
+    let (mut op, s) = e.get(Request::new("k"), 0);
+    assert!(matches!(s.action, Action::Send(Command::Get { .. })));
+    assert_eq!(op.on_reply(&e, Reply::Nil, 1).action, Action::Done(Outcome::Miss));
+    let s = op.on_reply(&e, Reply::Ok, 2);
+    assert!(matches!(s.action, Action::Done(Outcome::Failed(ref err)) if err.kind() == ErrorKind::Internal));
+    let (mut op, _) = e.get(Request::new("k"), 0);
+    let s = op.on_computed(&e, Ok(&Value::Nil), 1);
+    assert!(matches!(s.action, Action::Done(Outcome::Failed(_))));
+}
+
+#[test]
+fn interop_requests_use_interop_entries() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let key = crate::keys::interop_key("users", "get_user", &[42i64.into()]).unwrap();
+    drive(&e, e.set(Request::new(key.clone()).mode(Mode::Interop), &user(), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(r.strings[&key].0, crate::canonical::encode_value(&user()).unwrap());
+}
