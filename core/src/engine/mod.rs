@@ -43,9 +43,11 @@ use crate::entry::{DEFAULT_MAX_VALUE_BYTES, Mode};
 use crate::error::{ErrorKind, Result, err};
 use crate::l1::{L1, L1Config};
 use crate::metrics::Metrics;
+use crate::refresh::XFetch;
 use crate::stampede::{LockConfig, SingleFlight, SingleFlightConfig};
 use crate::time::Millis;
 use crate::ttl::{Intent, Ttl, TtlRefresh};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use command::{Command, Reply};
 pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken};
@@ -74,6 +76,10 @@ pub struct EngineConfig {
     pub lock: Option<LockConfig>,
     /// TTL refresh on hit (SPEC §8); `None` turns it off (cachekit-py's default).
     pub ttl_refresh: Option<TtlRefresh>,
+    /// Probabilistic early refresh (XFetch) for `get_or_compute` hits; `None` turns it off.
+    /// A hit that draws a refresh is still served; [`Op::refresh_ahead`] tells the binding to
+    /// start [`Engine::refresh`] in the background.
+    pub early_refresh: Option<XFetch>,
     /// Largest serialized value written.
     pub max_value_bytes: usize,
     /// Delete entries that fail to decode, verify or decrypt (cachekit-py does); the read is
@@ -100,6 +106,7 @@ impl EngineConfig {
             single_flight: SingleFlightConfig::default(),
             lock: Some(LockConfig::default()),
             ttl_refresh: None,
+            early_refresh: None,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             delete_unreadable: true,
             fail_closed: false,
@@ -133,6 +140,8 @@ pub struct Engine {
     pub(crate) timeout: AdaptiveTimeout,
     pub(crate) flights: SingleFlight<Arc<[u8]>>,
     pub(crate) metrics: Metrics,
+    /// Smoothed duration of computations (ms), XFetch's `delta`.
+    pub(crate) compute_ms: AtomicU64,
 }
 
 impl Engine {
@@ -152,6 +161,7 @@ impl Engine {
             timeout: AdaptiveTimeout::new(config.timeout.clone())?,
             flights: SingleFlight::new(config.single_flight),
             metrics: Metrics::new(),
+            compute_ms: AtomicU64::new(0),
             l1,
             keyring,
             config,
@@ -210,6 +220,13 @@ impl Engine {
         self.metrics.render(&[])
     }
 
+    /// Folds one computation's duration into the smoothed `delta` (EWMA, weight 1/8).
+    pub(crate) fn observe_compute(&self, ms: u64) {
+        let old = self.compute_ms.load(Ordering::Relaxed);
+        let new = if old == 0 { ms } else { old - old / 8 + ms / 8 };
+        self.compute_ms.store(new.max(1), Ordering::Relaxed);
+    }
+
     pub(crate) fn refresh_gauges(&self, _now: Millis) {
         self.metrics.set_breaker_state(self.breaker.state());
         if let Some(l1) = &self.l1 {
@@ -233,6 +250,14 @@ impl Engine {
     /// to compute ([`Action::Compute`]) and writes the result.
     pub fn get_or_compute(&self, request: Request, now: Millis) -> (Op, Step) {
         Op::start_get_or_compute(self, request, now)
+    }
+
+    /// Starts a background refresh of a key whose hit drew [`Op::refresh_ahead`]: leads the
+    /// key's single flight only if nobody computes it already, takes the fill lock with one
+    /// attempt (a busy lock means another process refreshes), then computes and writes. Ends
+    /// with [`Outcome::Computed`], or [`Outcome::Miss`] when another caller refreshes.
+    pub fn refresh(&self, request: Request, now: Millis) -> (Op, Step) {
+        Op::start_refresh(self, request, now)
     }
 
     /// Starts a `delete` of one key (L1 and Redis).

@@ -245,6 +245,11 @@ pub struct Op {
     stored: Option<Arc<[u8]>>,
     outcome: Option<Outcome>,
     redis_down: bool,
+    /// A background refresh: no reads, one lock attempt, give up quietly.
+    force: bool,
+    /// A hit that drew an early refresh (XFetch).
+    refresh_ahead: bool,
+    compute_started: Millis,
     wake: Vec<WaitToken>,
     done: bool,
 }
@@ -273,6 +278,9 @@ impl Op {
             stored: None,
             outcome: None,
             redis_down: false,
+            force: false,
+            refresh_ahead: false,
+            compute_started: now,
             wake: Vec::new(),
             done: false,
         }
@@ -326,6 +334,31 @@ impl Op {
                     op.phase = Phase::Read;
                 }
                 Flight::Follower { waiter, .. } => op.phase = Phase::Follow(waiter),
+            }
+        }
+        let step = op.run(engine, now);
+        (op, step)
+    }
+
+    pub(super) fn start_refresh(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
+        let mut op = Op::new(engine, Kind::GetOrCompute, req, now);
+        op.force = true;
+        match engine.flights.try_lead(&op.key, now) {
+            None => op.finish(Outcome::Miss),
+            Some(f) => {
+                op.leader = Some(f);
+                // One attempt: a busy lock means another process is refreshing.
+                let lease = engine.config.lock.map_or(crate::stampede::LockConfig::DEFAULT_LEASE_MS, |l| l.lease_ms());
+                op.phase =
+                    match crate::stampede::LockConfig::new(lease, crate::stampede::LockConfig::DEFAULT_RETRY_MS, 0)
+                        .and_then(|cfg| LockAttempt::with_random_token(&op.key, now, cfg))
+                    {
+                        Ok(lock) if engine.config.lock.is_some() => {
+                            op.lock = Some(lock);
+                            Phase::Lock
+                        }
+                        _ => Phase::Compute,
+                    };
             }
         }
         let step = op.run(engine, now);
@@ -407,6 +440,7 @@ impl Op {
         if self.phase != Phase::Compute {
             return self.bug(engine, now, "on_computed without an Action::Compute");
         }
+        engine.observe_compute(now.saturating_sub(self.compute_started));
         match result {
             Ok(value) => match entry::encode(value, &self.options(engine)) {
                 Ok(bytes) => {
@@ -469,6 +503,12 @@ impl Op {
         self.done = true;
         self.phase = Phase::Finish;
         (std::mem::take(&mut self.wake), release)
+    }
+
+    /// True when this `get_or_compute` hit drew an early refresh (XFetch): serve the value,
+    /// and start [`Engine::refresh`] for the same request in the background.
+    pub fn refresh_ahead(&self) -> bool {
+        self.refresh_ahead
     }
 
     /// True once [`Action::Done`] was returned or the operation was abandoned.
@@ -716,6 +756,15 @@ impl Op {
                         let shared = self.stored.clone().expect("just stored");
                         self.wake_flight(engine.flights.complete(f, Ok(shared)));
                     }
+                    if let (Kind::GetOrCompute, Some(x), Some(rem)) =
+                        (self.kind, engine.config.early_refresh, remaining)
+                        && rem > 0
+                    {
+                        let expiry = now.saturating_add((rem as u64).saturating_mul(1000));
+                        let delta = engine.compute_ms.load(std::sync::atomic::Ordering::Relaxed);
+                        self.refresh_ahead =
+                            crate::refresh::UnitRand::random().is_ok_and(|r| x.should_refresh(now, expiry, delta, r));
+                    }
                     let refresh = match (engine.config.ttl_refresh, remaining) {
                         (Some(r), Some(rem)) => r.expire_secs(self.ttl, rem),
                         _ => None,
@@ -799,7 +848,9 @@ impl Op {
                     }
                 },
                 Phase::Read | Phase::ReRead => {
-                    if engine.config.ttl_refresh.is_some() && self.phase == Phase::Read {
+                    let wants_ttl = engine.config.ttl_refresh.is_some()
+                        || (engine.config.early_refresh.is_some() && self.kind == Kind::GetOrCompute);
+                    if wants_ttl && self.phase == Phase::Read {
                         Command::GetWithTtl { key: self.key.clone() }
                     } else {
                         Command::Get { key: self.key.clone() }
@@ -815,7 +866,13 @@ impl Op {
                         LockAction::SendSetNx { key, token, px_ms } => Command::SetNx { key, token, px_ms },
                         LockAction::WaitUntil(until) => break Action::Sleep { until, token: None },
                         LockAction::ReRead => {
-                            self.phase = Phase::ReRead;
+                            // A refresh recomputes whatever is stored; a fill re-reads first.
+                            self.phase = if self.force { Phase::Compute } else { Phase::ReRead };
+                            continue;
+                        }
+                        LockAction::GiveUp(_) if self.force => {
+                            self.lock = None;
+                            self.finish(Outcome::Miss);
                             continue;
                         }
                         LockAction::GiveUp(e) => {
@@ -831,7 +888,10 @@ impl Op {
                         }
                     }
                 }
-                Phase::Compute => break Action::Compute,
+                Phase::Compute => {
+                    self.compute_started = now;
+                    break Action::Compute;
+                }
                 Phase::Write => {
                     let Some(value) = self.stored.clone() else {
                         self.phase = Phase::Release;

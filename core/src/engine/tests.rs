@@ -423,3 +423,41 @@ fn interop_requests_use_interop_entries() {
     drive(&e, e.set(Request::new(key.clone()).mode(Mode::Interop), &user(), t), &mut r, &mut t, || unreachable!());
     assert_eq!(r.strings[&key].0, crate::canonical::encode_value(&user()).unwrap());
 }
+
+#[test]
+fn early_refresh_serves_the_hit_and_recomputes_in_the_background() {
+    let e = engine_with(|c| {
+        c.l1 = None;
+        // A huge beta makes the draw practically certain (ln(rand) = 0 has probability 2^-53).
+        c.early_refresh = Some(crate::refresh::XFetch::new(1e12).unwrap());
+    });
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(user()));
+    let start = e.get_or_compute(Request::new("k"), t);
+    let (mut op, mut step) = start;
+    let outcome = loop {
+        step = match step.action {
+            Action::Send(cmd) => {
+                let reply = r.exec(&cmd);
+                op.on_reply(&e, reply, t)
+            }
+            Action::Done(o) => break o,
+            other => panic!("unexpected {other:?}"),
+        };
+    };
+    assert_eq!(outcome, Outcome::Hit { value: user(), source: Source::Redis });
+    assert!(op.refresh_ahead());
+    r.log.clear();
+    let fresh = Value::map([("id", 42i64.into()), ("name", "alice v2".into())]);
+    let (out, _) = drive(&e, e.refresh(Request::new("k"), t), &mut r, &mut t, || Ok(fresh.clone()));
+    assert_eq!(out, Outcome::Computed { cached: true });
+    assert_eq!(r.log, ["SET NX", "SET", "EVALSHA"], "no re-read: a refresh recomputes");
+    // While another caller leads the key, a refresh does nothing.
+    let (_leader, _) = e.get_or_compute(Request::new("busy"), t);
+    let (out, _) = drive(&e, e.refresh(Request::new("busy"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+    // A busy lock (another process refreshing) ends the refresh quietly.
+    r.strings.insert("k:lock".into(), (b"other".to_vec(), None));
+    let (out, _) = drive(&e, e.refresh(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+}
