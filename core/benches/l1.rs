@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use cachekit::l1::{EntryBytes, L1, L1Config, NO_EXPIRY};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 
 const ENTRIES: usize = 10_000;
 const VALUE_LEN: usize = 1024;
@@ -157,9 +157,56 @@ fn two_threads<C: Hit>(g: &mut Group<'_>, name: &str, cache: &C, keys: &[String]
     g.bench_function(name, |b| b.iter_custom(|iters| wall_time(cache, keys, traces, iters)));
 }
 
+/// Interleaved rounds, printed after criterion's groups: the three caches take turns in
+/// short rounds (rotating who goes first), so the noise of a shared machine lands on all of
+/// them alike. Prints, per cache, the median time per get per thread over the rounds and the
+/// median of the per-round ratios to quick_cache.
+fn interleaved(f: &Fixture, one: &[usize], two: &[Vec<usize>]) {
+    const ROUNDS: usize = 41;
+    const GETS: u64 = 50_000;
+    println!("\ninterleaved: {ROUNDS} rounds of {GETS} gets per thread per cache");
+    println!("| workload | cachekit_l1 | quick_cache | moka | l1 / quick_cache | moka / quick_cache |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    let hot = [one.iter().map(|&i| i % 64).collect::<Vec<_>>()];
+    let one = [one.to_vec()];
+    let workloads: [(&str, &[Vec<usize>]); 3] =
+        [("10k random, 1 thread", &one), ("10k random, 2 threads", two), ("64 hot keys, 1 thread", &hot)];
+    for (name, traces) in workloads {
+        let mut ns: [Vec<f64>; 3] = Default::default();
+        for r in 0..ROUNDS {
+            for k in 0..3 {
+                let which = (r + k) % 3;
+                let d = match which {
+                    0 => wall_time(&f.l1, &f.keys, traces, GETS),
+                    1 => wall_time(&f.quick, &f.keys, traces, GETS),
+                    _ => wall_time(&f.moka, &f.keys, traces, GETS),
+                };
+                ns[which].push(d.as_nanos() as f64 / GETS as f64);
+            }
+        }
+        let ratio = |i: usize| median(ns[i].iter().zip(&ns[1]).map(|(a, b)| a / b).collect());
+        let (l1, quick, moka) = (median(ns[0].clone()), median(ns[1].clone()), median(ns[2].clone()));
+        println!("| {name} | {l1:.1} ns | {quick:.1} ns | {moka:.1} ns | {:.2} | {:.2} |", ratio(0), ratio(2));
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    // Only in `cargo bench` (criterion's --bench flag), not when tests run the target.
+    if std::env::args().any(|a| a == "--bench") {
+        let f = fixture();
+        interleaved(&f, &trace(0x2545_F491_4F6C_DD1D), &[trace(0x9E37_79B9_7F4A_7C15), trace(0xD1B5_4A32_D192_ED03)]);
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
     targets = bench
 }
-criterion_main!(benches);

@@ -112,7 +112,7 @@
 //! which needs the shard lock exclusively, so readers of a shard serialize and write the
 //! list's cache lines. SIEVE's hit is a relaxed load of the bit and, only if it was clear, a
 //! relaxed store, under the shard lock taken *shared*. W-TinyLFU (moka) has a better ratio
-//! on some traces but its hits feed read buffers and a frequency sketch: 4–6× slower hits in
+//! on some traces but its hits feed read buffers and a frequency sketch: 3–7× slower hits in
 //! `docs/bench-l1.md`. S3-FIFO matches SIEVE's ratios with three queues and a ghost table.
 //!
 //! # Expiry
