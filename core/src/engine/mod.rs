@@ -80,6 +80,10 @@ pub struct EngineConfig {
     /// A hit that draws a refresh is still served; [`Op::refresh_ahead`] tells the binding to
     /// start [`Engine::refresh`] in the background.
     pub early_refresh: Option<XFetch>,
+    /// Stale-while-revalidate grace, in seconds: entries are written with `EX ttl + grace`,
+    /// and a `get_or_compute` hit within the last `grace` seconds of that is served stale
+    /// while [`Op::refresh_ahead`] asks the binding to refresh it; `None` turns it off.
+    pub stale_while_revalidate: Option<u64>,
     /// Largest serialized value written.
     pub max_value_bytes: usize,
     /// Delete entries that fail to decode, verify or decrypt (cachekit-py does); the read is
@@ -107,6 +111,7 @@ impl EngineConfig {
             lock: Some(LockConfig::default()),
             ttl_refresh: None,
             early_refresh: None,
+            stale_while_revalidate: None,
             max_value_bytes: DEFAULT_MAX_VALUE_BYTES,
             delete_unreadable: true,
             fail_closed: false,

@@ -849,7 +849,9 @@ impl Op {
                 },
                 Phase::Read | Phase::ReRead => {
                     let wants_ttl = engine.config.ttl_refresh.is_some()
-                        || (engine.config.early_refresh.is_some() && self.kind == Kind::GetOrCompute);
+                        || (self.kind == Kind::GetOrCompute
+                            && (engine.config.early_refresh.is_some()
+                                || engine.config.stale_while_revalidate.is_some()));
                     if wants_ttl && self.phase == Phase::Read {
                         Command::GetWithTtl { key: self.key.clone() }
                     } else {
@@ -897,7 +899,12 @@ impl Op {
                         self.phase = Phase::Release;
                         continue;
                     };
-                    Command::Set { key: self.key.clone(), value, ttl_secs: self.ttl.secs() }
+                    let grace = engine.config.stale_while_revalidate.unwrap_or(0);
+                    Command::Set {
+                        key: self.key.clone(),
+                        value,
+                        ttl_secs: self.ttl.secs().map(|s| s.saturating_add(grace)),
+                    }
                 }
                 Phase::Tag => {
                     let Some(tag) = self.pending_tags.pop() else {

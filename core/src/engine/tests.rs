@@ -461,3 +461,33 @@ fn early_refresh_serves_the_hit_and_recomputes_in_the_background() {
     let (out, _) = drive(&e, e.refresh(Request::new("k"), t), &mut r, &mut t, || unreachable!());
     assert_eq!(out, Outcome::Miss);
 }
+
+#[test]
+fn stale_while_revalidate_serves_stale_and_asks_for_a_refresh() {
+    let e = engine_with(|c| {
+        c.l1 = None;
+        c.stale_while_revalidate = Some(60);
+    });
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let req = || Request::new("k").ttl(Ttl::from_secs(300).unwrap());
+    drive(&e, e.get_or_compute(req(), t), &mut r, &mut t, || Ok(user()));
+    assert_eq!(r.strings["k"].1, Some(360), "written with EX ttl + grace");
+    let hit = |r: &mut FakeRedis, t: Millis| {
+        let (mut op, mut step) = e.get_or_compute(req(), t);
+        loop {
+            step = match step.action {
+                Action::Send(cmd) => {
+                    let reply = r.exec(&cmd);
+                    op.on_reply(&e, reply, t)
+                }
+                Action::Done(o) => return (o, op.refresh_ahead()),
+                other => panic!("unexpected {other:?}"),
+            };
+        }
+    };
+    let (o, refresh) = hit(&mut r, t);
+    assert!(matches!(o, Outcome::Hit { .. }) && !refresh, "fresh: no refresh");
+    r.strings.get_mut("k").unwrap().1 = Some(30); // inside the 60 s grace: stale
+    let (o, refresh) = hit(&mut r, t);
+    assert!(matches!(o, Outcome::Hit { .. }) && refresh, "stale: served, refresh requested");
+}
