@@ -765,6 +765,13 @@ impl Op {
                         self.refresh_ahead =
                             crate::refresh::UnitRand::random().is_ok_and(|r| x.should_refresh(now, expiry, delta, r));
                     }
+                    if let (Kind::GetOrCompute, Some(grace), Some(rem)) =
+                        (self.kind, engine.config.stale_while_revalidate, remaining)
+                        && rem >= 0
+                        && (rem as u64) <= grace
+                    {
+                        self.refresh_ahead = true; // stale: serve it, refresh in the background
+                    }
                     let refresh = match (engine.config.ttl_refresh, remaining) {
                         (Some(r), Some(rem)) => r.expire_secs(self.ttl, rem),
                         _ => None,
