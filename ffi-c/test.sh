@@ -5,12 +5,16 @@
 #      pkg-config; cbindgen 0.29.4 through cargo)
 #   2. header gate: regenerates include/cachekit.h into a temp file, fails on any difference
 #   3. builds libcachekit (release) and runs the crate's unit tests
-#   4. C tests (ffi-c/tests/*.c: API and hostile inputs) natively, under valgrind, and
-#      built with -fsanitize=address,undefined (linked against the real library)
+#   4. C tests (ffi-c/tests/*.c: API, hostile inputs, the state-machine handles, the engine
+#      against an in-C fake Redis) natively, under valgrind, and built with
+#      -fsanitize=address,undefined (linked against the real library); engine_redis.c (the
+#      engine against a real Redis through hiredis) the same three ways when REDIS_URL is set
 #   5. the C conformance runner on conformance/vectors/*.json: natively, valgrind, ASan
 #   6. a leak canary proves valgrind and ASan do catch a leaked ck_buf
-#   7. install into a temp PREFIX; compile against it with pkg-config; run
-#   8. the hiredis example against REDIS_URL (when set), natively and under valgrind
+#   7. install into a temp PREFIX; compile against it with pkg-config; run; build both
+#      README examples (the first runs under valgrind)
+#   8. against REDIS_URL (when set): the hiredis example and the README engine example,
+#      natively and under valgrind
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -75,11 +79,16 @@ step "C tests: build (plain and -fsanitize=address,undefined)"
 tests=()
 for src in ffi-c/tests/*.c; do
   name=$(basename "$src" .c)
+  [[ "$name" == engine_redis ]] && continue # needs hiredis and a server: built below
   gcc "${CFLAGS[@]}" "$src" "${LIBS[@]}" -o "$out/$name"
   gcc "${CFLAGS[@]}" "${SAN[@]}" "$src" "${LIBS[@]}" -o "$out/$name-asan"
   tests+=("$name")
 done
-echo "built: ${tests[*]}"
+HIREDIS=(-I"$root/examples/c" $(pkg-config --cflags hiredis))
+gcc "${CFLAGS[@]}" "${HIREDIS[@]}" ffi-c/tests/engine_redis.c "${LIBS[@]}" $(pkg-config --libs hiredis) -o "$out/engine_redis"
+gcc "${CFLAGS[@]}" "${SAN[@]}" "${HIREDIS[@]}" ffi-c/tests/engine_redis.c "${LIBS[@]}" $(pkg-config --libs hiredis) \
+  -o "$out/engine_redis-asan"
+echo "built: ${tests[*]} engine_redis"
 
 step "C tests: native, valgrind, ASan"
 for name in "${tests[@]}"; do
@@ -89,6 +98,15 @@ for name in "${tests[@]}"; do
   "$out/$name-asan" >/dev/null
   echo "$name: ASan/UBSan clean"
 done
+if [[ -n "${REDIS_URL:-}" ]]; then
+  "$out/engine_redis"
+  "${VALGRIND[@]}" "$out/engine_redis" >/dev/null
+  echo "engine_redis: valgrind clean"
+  "$out/engine_redis-asan" >/dev/null
+  echo "engine_redis: ASan/UBSan clean"
+else
+  "$out/engine_redis" # says it is skipped
+fi
 
 step "conformance: conformance/run --binding c conformance/vectors/*.json"
 conformance/run --binding c conformance/vectors/*.json | tail -n 20
@@ -150,10 +168,16 @@ cc "$tmp/app.c" $(pkg-config --cflags cachekit) "$prefix/lib/libcachekit.a" $(pk
   $(pkg-config --static --libs-only-l cachekit | sed 's/-lcachekit//') -o "$tmp/app-static"
 "$tmp/app-static" >/dev/null
 echo "statically linked against the installed libcachekit.a"
-sed -n '/^```c$/,/^```$/p' ffi-c/README.md | sed '1d;$d' >"$tmp/readme_example.c"
-cc -std=c11 -Wall -Wextra -Werror "$tmp/readme_example.c" $(pkg-config --cflags --libs cachekit) -o "$tmp/readme_example"
-CACHEKIT_MASTER_KEY=$(printf '61%.0s' {1..32}) LD_LIBRARY_PATH="$prefix/lib" "${VALGRIND[@]}" "$tmp/readme_example"
-echo "the example in ffi-c/README.md builds and runs (valgrind clean)"
+# Each ```c block of the README is one program: the first uses only cachekit, the second
+# (the engine loop) also hiredis and examples/c/cachekit_hiredis.h.
+awk -v dir="$tmp" '/^```c$/ {n++; f = dir "/readme_example" n ".c"; next} /^```$/ {f = ""; next} f {print > f}' ffi-c/README.md
+[[ -f "$tmp/readme_example1.c" && -f "$tmp/readme_example2.c" ]] || { echo "ffi-c/README.md lost an example"; exit 1; }
+cc -std=c11 -Wall -Wextra -Werror "$tmp/readme_example1.c" $(pkg-config --cflags --libs cachekit) -o "$tmp/readme_example1"
+CACHEKIT_MASTER_KEY=$(printf '61%.0s' {1..32}) LD_LIBRARY_PATH="$prefix/lib" "${VALGRIND[@]}" "$tmp/readme_example1"
+echo "the first example in ffi-c/README.md builds and runs (valgrind clean)"
+cc -std=c11 -Wall -Wextra -Werror -Iexamples/c "$tmp/readme_example2.c" $(pkg-config --cflags --libs cachekit hiredis) \
+  -o "$out/readme_engine_example"
+echo "built the engine example of ffi-c/README.md"
 gcc -std=c11 -Wall -Wextra -Werror examples/c/hiredis_example.c $(pkg-config --cflags --libs cachekit hiredis) -o "$out/hiredis_example"
 echo "built examples/c/hiredis_example.c"
 
@@ -162,8 +186,12 @@ if [[ -n "${REDIS_URL:-}" ]]; then
   LD_LIBRARY_PATH="$prefix/lib" "$out/hiredis_example"
   LD_LIBRARY_PATH="$prefix/lib" "${VALGRIND[@]}" "$out/hiredis_example" >/dev/null
   echo "hiredis example: valgrind clean"
+  step "README engine example against $REDIS_URL (native and valgrind)"
+  LD_LIBRARY_PATH="$prefix/lib" "$out/readme_engine_example" | grep -E "^(round|invalidated)"
+  LD_LIBRARY_PATH="$prefix/lib" "${VALGRIND[@]}" "$out/readme_engine_example" >/dev/null
+  echo "README engine example: valgrind clean"
 else
-  step "hiredis example: skipped (REDIS_URL not set)"
+  step "hiredis example and README engine example: skipped (REDIS_URL not set)"
 fi
 
 step "ffi-c: all passed"

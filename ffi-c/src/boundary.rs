@@ -74,19 +74,19 @@ pub const CK_NONCE_EXHAUSTED: ck_result = 305;
 pub const CK_RANDOM_UNAVAILABLE: ck_result = 306;
 /// 307 `encryption_required`: a secure configuration without a key.
 pub const CK_ENCRYPTION_REQUIRED: ck_result = 307;
-/// 400 `circuit_open`: the circuit breaker is open (used by the state-machine handles, not yet in this ABI).
+/// 400 `circuit_open`: the circuit breaker is open (`ck_breaker_try_acquire`; an engine outcome's error).
 pub const CK_CIRCUIT_OPEN: ck_result = 400;
-/// 401 `overloaded`: backpressure refused the call (not yet used by this ABI).
+/// 401 `overloaded`: backpressure refused the call (`ck_limiter_admit`/`_poll`; an engine outcome's error).
 pub const CK_OVERLOADED: ck_result = 401;
-/// 402 `timeout`: a deadline passed (not yet used by this ABI).
+/// 402 `timeout`: Redis did not answer in time (an engine outcome's error).
 pub const CK_TIMEOUT: ck_result = 402;
-/// 403 `backend`: a Redis error reported by the binding (not yet used by this ABI).
+/// 403 `backend`: a Redis error reported by the binding (an engine outcome's error).
 pub const CK_BACKEND: ck_result = 403;
-/// 404 `lock_not_acquired`: the fill lock stayed held by another writer (not yet used by this ABI).
+/// 404 `lock_not_acquired`: the fill lock stayed held by another writer (counted in metrics; not returned).
 pub const CK_LOCK_NOT_ACQUIRED: ck_result = 404;
-/// 405 `closed`: the cache was closed (not yet used by this ABI).
+/// 405 `closed`: the cache was closed (defined for bindings; not returned by this ABI).
 pub const CK_CLOSED: ck_result = 405;
-/// 406 `compute_failed`: a single-flight leader's computation failed (not yet used by this ABI).
+/// 406 `compute_failed`: the computation of a get_or_compute failed (an engine outcome's error).
 pub const CK_COMPUTE_FAILED: ck_result = 406;
 /// 500 `internal`: a bug in cachekit, e.g. a Rust panic caught at this boundary.
 pub const CK_INTERNAL: ck_result = 500;
@@ -282,6 +282,44 @@ pub(crate) unsafe fn opt_text<'a>(ptr: *const c_char, what: &str) -> Result<Opti
         return Err(Error::new(ErrorKind::ValueTooLarge, format!("{what} exceeds CK_MAX_INPUT_BYTES")));
     }
     c.to_str().map(Some).map_err(|e| Error::new(ErrorKind::InvalidString, format!("{what} is not valid UTF-8: {e}")))
+}
+
+/// Borrows an array of `len` NUL-terminated UTF-8 strings (tags). NULL with `len == 0` is
+/// the empty list; NULL with a length, a NULL element, or more than `max` elements (checked
+/// before anything is read) is refused.
+///
+/// # Safety
+/// Unless refused, `ptr` points to `len` readable pointers, each NULL or a NUL-terminated
+/// string, all outliving the returned borrows.
+pub(crate) unsafe fn text_array<'a>(
+    ptr: *const *const c_char,
+    len: usize,
+    max: usize,
+    what: &str,
+) -> Result<Vec<&'a str>> {
+    if len > max {
+        return Err(invalid(format!("{what}: {len} items, at most {max} allowed")));
+    }
+    if ptr.is_null() {
+        return if len == 0 { Ok(Vec::new()) } else { Err(invalid(format!("{what} is NULL but its length is {len}"))) };
+    }
+    (0..len)
+        .map(|i| {
+            // SAFETY: i < len readable pointers per the caller.
+            let item = unsafe { *ptr.add(i) };
+            // SAFETY: NULL or NUL-terminated per the caller.
+            unsafe { text(item, what) }
+        })
+        .collect()
+}
+
+/// Borrows a handle; NULL is refused.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T`.
+pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
+    // SAFETY: NULL or live per the caller.
+    unsafe { p.as_ref() }.ok_or_else(|| invalid(format!("{what} is NULL")))
 }
 
 /// Resets a `ck_buf` out-parameter to `{NULL, 0}` and returns it; NULL is refused.

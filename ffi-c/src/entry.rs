@@ -24,7 +24,7 @@ pub const CK_MODE_INTEROP: ck_mode = 3;
 /// `CACHEKIT_MAX_VALUE_SIZE`.
 pub const CK_DEFAULT_MAX_VALUE_BYTES: usize = 100 * 1024 * 1024;
 
-fn mode_of(mode: ck_mode) -> Result<Mode> {
+pub(crate) fn mode_of(mode: ck_mode) -> Result<Mode> {
     match mode {
         CK_MODE_DEFAULT => Ok(Mode::Default { integrity: true }),
         CK_MODE_DEFAULT_NO_INTEGRITY => Ok(Mode::Default { integrity: false }),

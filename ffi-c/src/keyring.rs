@@ -35,6 +35,12 @@ impl ck_keyring {
     pub(crate) fn ring(&self) -> &Keyring {
         &self.ring
     }
+
+    /// A new keyring with the same keys and tenant and its own random nonce sequence, for a
+    /// holder that outlives this handle (an engine). Never shares this keyring's counter.
+    pub(crate) fn fresh_ring(&self) -> Result<Keyring> {
+        Keyring::new(&self.current, &self.previous, &self.tenant)
+    }
 }
 
 unsafe fn master_hex(hex: *const c_char, what: &str) -> Result<MasterKey> {

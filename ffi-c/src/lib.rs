@@ -12,6 +12,14 @@
 //! | [`entry`] | `ck_entry_encode` / `ck_entry_decode` (default and interop mode, optional encryption) |
 //! | [`keys`] | default-mode and interop keys, interop canonicalization |
 //! | [`envelope`] | the ByteStorage envelope and cachekit-py `CK` frame inspection |
+//! | [`handles`] | the registry that makes every state-machine handle's `_free` safe to repeat |
+//! | [`l1`] | the `ck_l1` handle: the in-process L1 cache of stored entry bytes |
+//! | [`breaker`] | the `ck_breaker` handle; `ck_classify_redis_error` |
+//! | [`limiter`] | the `ck_limiter` handle (backpressure) |
+//! | [`timeout`] | the `ck_adaptive_timeout` handle |
+//! | [`engine`] | the `ck_engine` handle: configuration, requests, the calls that start an op |
+//! | [`op`] | the `ck_op` handle: `ck_step`, `ck_command`, `ck_reply`, `ck_outcome` and the op calls |
+//! | [`metrics`] | `ck_metrics_render`: Prometheus text of an engine |
 //!
 //! Every export is `ck_`-prefixed, runs inside a panic boundary (`catch_unwind`) and
 //! reports failures as result codes; nothing unwinds into C. The boundary is only real
@@ -24,7 +32,7 @@
 compile_error!("cachekit-ffi needs panic = \"unwind\": its catch_unwind boundary is what keeps panics out of C");
 
 // Declaration order is the header's order: conventions, values, keys material, entries,
-// cache keys, then the lower layers.
+// cache keys, the lower layers, then the state-machine handles and the engine.
 pub mod boundary;
 
 pub mod values;
@@ -37,6 +45,22 @@ pub mod keys;
 
 pub mod envelope;
 
+pub mod handles;
+
+pub mod l1;
+
+pub mod breaker;
+
+pub mod limiter;
+
+pub mod timeout;
+
+pub mod engine;
+
+pub mod op;
+
+pub mod metrics;
+
 /// Major version of this header (`ck_version()` reports the linked library's).
 pub const CACHEKIT_VERSION_MAJOR: u32 = 0;
 /// Minor version of this header.
@@ -47,6 +71,21 @@ pub const CACHEKIT_VERSION_PATCH: u32 = 0;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_handles_are_send_and_sync() {
+        // The header promises these may be used from many threads at once.
+        fn shared<T: Send + Sync>() {}
+        shared::<l1::ck_l1>();
+        shared::<breaker::ck_breaker>();
+        shared::<limiter::ck_limiter>();
+        shared::<timeout::ck_adaptive_timeout>();
+        shared::<engine::ck_engine>();
+        shared::<keyring::ck_keyring>();
+        // An op is one call: it may move between threads, not be shared.
+        fn movable<T: Send>() {}
+        movable::<op::ck_op>();
+    }
 
     #[test]
     fn header_version_macros_match_the_crate() {
