@@ -894,6 +894,11 @@ typedef struct ck_engine_config {
    */
   double early_refresh_beta;
   /**
+   * Stale-while-revalidate grace in seconds (entries are written with `EX ttl + grace`;
+   * a `get_or_compute` hit inside the grace is served and flagged `refresh_ahead`); 0 = off.
+   */
+  uint64_t stale_while_revalidate_secs;
+  /**
    * Largest serialized value written (0 = 100 MiB, the default).
    */
   size_t max_value_bytes;

@@ -97,6 +97,9 @@ pub struct ck_engine_config {
     pub early_refresh_enabled: bool,
     /// XFetch `beta` (default 1.0; finite, >= 0).
     pub early_refresh_beta: f64,
+    /// Stale-while-revalidate grace in seconds (entries are written with `EX ttl + grace`;
+    /// a `get_or_compute` hit inside the grace is served and flagged `refresh_ahead`); 0 = off.
+    pub stale_while_revalidate_secs: u64,
     /// Largest serialized value written (0 = 100 MiB, the default).
     pub max_value_bytes: usize,
     /// Delete entries that fail to decode, verify or decrypt (default true, as cachekit-py).
@@ -175,6 +178,7 @@ fn config_for(intent: Intent) -> ck_engine_config {
         ttl_refresh_threshold: c.ttl_refresh.unwrap_or_default().threshold(),
         early_refresh_enabled: c.early_refresh.is_some(),
         early_refresh_beta: c.early_refresh.unwrap_or_default().beta(),
+        stale_while_revalidate_secs: c.stale_while_revalidate.unwrap_or(0),
         max_value_bytes: c.max_value_bytes,
         delete_unreadable: c.delete_unreadable,
         fail_closed: c.fail_closed,
@@ -209,6 +213,7 @@ unsafe fn engine_config(c: &ck_engine_config) -> Result<EngineConfig> {
         },
         ttl_refresh: if c.ttl_refresh_enabled { Some(TtlRefresh::new(c.ttl_refresh_threshold)?) } else { None },
         early_refresh: if c.early_refresh_enabled { Some(XFetch::new(c.early_refresh_beta)?) } else { None },
+        stale_while_revalidate: (c.stale_while_revalidate_secs > 0).then_some(c.stale_while_revalidate_secs),
         max_value_bytes: if c.max_value_bytes == 0 { DEFAULT_MAX_VALUE_BYTES } else { c.max_value_bytes },
         delete_unreadable: c.delete_unreadable,
         fail_closed: c.fail_closed,
