@@ -168,7 +168,8 @@ impl Js {
     pub fn bigint_words(&self, v: V) -> R<(bool, Vec<u64>)> {
         let mut sign = 0;
         let mut count = 0usize;
-        check(unsafe { sys::napi_get_value_bigint_words(self.env, v, &mut sign, &mut count, ptr::null_mut()) })?;
+        // Sign and words both null: only the word count is returned.
+        check(unsafe { sys::napi_get_value_bigint_words(self.env, v, ptr::null_mut(), &mut count, ptr::null_mut()) })?;
         let mut words = vec![0u64; count.max(1)];
         let mut n = words.len();
         check(unsafe { sys::napi_get_value_bigint_words(self.env, v, &mut sign, &mut n, words.as_mut_ptr()) })?;
