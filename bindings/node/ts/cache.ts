@@ -71,6 +71,9 @@ export interface CacheOptions {
   failClosed?: boolean;
   /** Largest serialized value written (default 100 MiB). */
   maxValueBytes?: number;
+  /** Delete entries that fail to decode, verify or decrypt, as cachekit-py does (default
+   * `true`); the read is a miss either way. */
+  deleteUnreadable?: boolean;
   /** Called with every cache-layer failure (counted in the metrics either way). */
   onError?: (error: CachekitError, context: ErrorContext) => void;
   /** Receives one `warn` line per cache-layer failure when no `onError` is given. */
@@ -147,6 +150,7 @@ export function engineConfig(options: CacheOptions): EngineConfig {
   if (options.ttlRefresh) cfg.ttlRefresh = options.ttlRefresh === true ? {} : options.ttlRefresh;
   if (options.failClosed !== undefined) cfg.failClosed = options.failClosed;
   if (options.maxValueBytes !== undefined) cfg.maxValueBytes = options.maxValueBytes;
+  if (options.deleteUnreadable !== undefined) cfg.deleteUnreadable = options.deleteUnreadable;
   const wanted = options.encryption === true || typeof options.encryption === 'object' || preset === 'secure';
   if (wanted && options.encryption !== false) {
     const enc: EncryptionOptions = typeof options.encryption === 'object' ? options.encryption : {};

@@ -194,7 +194,9 @@ function nodeRedisAdapter(client: Any, owned: boolean): RedisAdapter {
     kind: cluster ? 'node-redis-cluster' : 'node-redis',
     get: (key) => bin.get(key),
     async getWithTtl(key) {
-      const [v, t] = (await bin.multi().get(key).ttl(key).execAsPipeline()) as [Buffer | null, number];
+      // Both commands go out in the same tick: node-redis pipelines them on one connection
+      // (a MULTI would lose the Buffer type mapping on clusters).
+      const [v, t] = (await Promise.all([bin.get(key), client.ttl(key)])) as [Buffer | null, number];
       return [v ?? null, Number(t)];
     },
     set: (key, value, ttl) => {
