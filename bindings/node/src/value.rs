@@ -12,6 +12,7 @@
 //! | `Array` | `Array` |
 //! | plain object (own enumerable string keys, in order) | `Map` with string keys |
 //! | `Map` (any keys, in order) | `Map` |
+//! | `MapEntries([[k, v], …])` | `Map` exactly as listed (duplicates and order kept) |
 //! | `Set` | `Set` |
 //! | `Date` (UTC, millisecond precision) | aware `DateTime` |
 //! | `Float(x)` | `Float` (a float with an integral value) |
@@ -28,7 +29,7 @@
 //! as `Map`), datetimes as `Date` (a naive datetime is read as UTC; precision below a
 //! millisecond is dropped), dates, times, UUIDs and ext values as their wrapper classes.
 //! The *exact* form (for tools and the conformance runner) loses nothing: every integer is a
-//! `bigint`, every float a `Float`, every map a `Map`, every datetime an `IsoDateTime`.
+//! `bigint`, every float a `Float`, every map a `MapEntries`, every datetime an `IsoDateTime`.
 
 use std::cell::RefCell;
 
@@ -55,6 +56,7 @@ struct Runtime {
     local_time: sys::napi_ref,
     uuid: sys::napi_ref,
     ext: sys::napi_ref,
+    map_entries: sys::napi_ref,
 }
 
 thread_local! {
@@ -62,7 +64,7 @@ thread_local! {
 }
 
 /// Stores the constructors the mapping needs: `{objectPrototype, Map, Set, arrayFrom, Float,
-/// IsoDateTime, LocalDate, LocalTime, Uuid, Ext}`.
+/// IsoDateTime, LocalDate, LocalTime, Uuid, Ext, MapEntries}`.
 pub fn register(js: Js, obj: V) -> R<()> {
     let get = |name: &std::ffi::CStr| -> R<sys::napi_ref> {
         let v = js.get_named(obj, name)?;
@@ -82,6 +84,7 @@ pub fn register(js: Js, obj: V) -> R<()> {
         local_time: get(c"LocalTime")?,
         uuid: get(c"Uuid")?,
         ext: get(c"Ext")?,
+        map_entries: get(c"MapEntries")?,
     };
     // References of a previous registration are left alive: registration happens once per
     // thread, and a second one (a test reloading the loader) leaks a handful of handles.
@@ -102,6 +105,7 @@ struct Handles {
     local_time: V,
     uuid: V,
     ext: V,
+    map_entries: V,
 }
 
 fn handles(js: Js) -> R<Handles> {
@@ -124,6 +128,7 @@ fn handles(js: Js) -> R<Handles> {
             local_time: js.deref(rt.local_time)?,
             uuid: js.deref(rt.uuid)?,
             ext: js.deref(rt.ext)?,
+            map_entries: js.deref(rt.map_entries)?,
         })
     })
 }
@@ -253,6 +258,26 @@ impl ToCore {
             }
             self.path.pop();
             return Ok(Value::Set(out));
+        }
+        if js.instance_of(v, h.map_entries)? {
+            self.enter(v)?;
+            let pairs = js.get_named(v, c"entries")?;
+            if !js.is_array(pairs)? {
+                return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
+            }
+            let n = js.array_len(pairs)?;
+            let mut entries = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let pair = js.element(pairs, i)?;
+                if !js.is_array(pair)? || js.array_len(pair)? != 2 {
+                    return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
+                }
+                let k = self.value(js.element(pair, 0)?)?;
+                let val = self.value(js.element(pair, 1)?)?;
+                entries.push((k, val));
+            }
+            self.path.pop();
+            return Ok(Value::Map(entries));
         }
         if js.instance_of(v, h.float)? {
             let x = js.get_named(v, c"value")?;
@@ -472,7 +497,7 @@ impl ToJs {
                     js.set_element(pair, 1, vv)?;
                     js.set_element(pairs, i as u32, pair)?;
                 }
-                self.wrap(|h| h.map, &[pairs])
+                if self.exact { self.wrap(|h| h.map_entries, &[pairs]) } else { self.wrap(|h| h.map, &[pairs]) }
             }
             Value::Set(items) => {
                 let a = js.array(items.len())?;

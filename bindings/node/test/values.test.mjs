@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { ERROR_KINDS, Ext, Float, IsoDateTime, LocalDate, LocalTime, UsageError, Uuid, protocol } from '../dist/index.js';
+import { ERROR_KINDS, Ext, Float, IsoDateTime, LocalDate, LocalTime, MapEntries, UsageError, Uuid, protocol } from '../dist/index.js';
 
 const hex = (v) => protocol.serialize(v).toString('hex');
 const back = (v) => protocol.deserialize(protocol.serialize(v));
@@ -106,7 +106,9 @@ describe('core → JavaScript', () => {
 
   test('exact form loses nothing', () => {
     const v = protocol.exactValue({ i: 1, f: 1.5, m: new Map([['k', 2.0]]) });
-    assert.deepEqual(v, new Map([['i', 1n], ['f', new Float(1.5)], ['m', new Map([['k', 2n]])]]));
+    assert.deepEqual(v, new MapEntries([['i', 1n], ['f', new Float(1.5)], ['m', new MapEntries([['k', 2n]])]]));
+    assert.equal(hex(new MapEntries([['a', 1], ['a', 2]])), '82a16101a16102', 'duplicates and order are kept');
+    assert.throws(() => protocol.canonicalValue(new MapEntries([['a', 1], ['a', 2]])), (e) => e.kind === 'invalid_map_key');
   });
 });
 

@@ -38,7 +38,7 @@ export {
   UsageError,
   errorFor,
 } from './errors';
-export { Ext, Float, IsoDateTime, LocalDate, LocalTime, Uuid } from './values';
+export { Ext, Float, IsoDateTime, LocalDate, LocalTime, MapEntries, Uuid } from './values';
 export type * from './engine';
 export { Driver } from './driver';
 export { adapterFor, hashSlot, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';

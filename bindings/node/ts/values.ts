@@ -67,6 +67,12 @@ export class Ext {
   ) {}
 }
 
+/** A map given as its entries, exactly: order kept and duplicate keys allowed (a `Map` or a
+ * plain object cannot say either). The exact form of every map read back. */
+export class MapEntries {
+  constructor(readonly entries: [unknown, unknown][]) {}
+}
+
 /** What the engines need to recognise and build these classes. */
 export const valueRuntime = {
   objectPrototype: Object.prototype,
@@ -79,4 +85,5 @@ export const valueRuntime = {
   LocalTime,
   Uuid,
   Ext,
+  MapEntries,
 };
