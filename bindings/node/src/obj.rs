@@ -30,6 +30,16 @@ impl Opts {
         self.obj.is_none()
     }
 
+    /// The property, or `None` when absent or `undefined` (`null` is returned as a value).
+    pub fn get_raw(&self, name: &CStr) -> R<Option<V>> {
+        let Some(o) = self.obj else { return Ok(None) };
+        let v = self.js.get_named(o, name)?;
+        match self.js.type_of(v)? {
+            sys::ValueType::napi_undefined => Ok(None),
+            _ => Ok(Some(v)),
+        }
+    }
+
     /// The property, or `None` when absent, `undefined` or `null`.
     pub fn get(&self, name: &CStr) -> R<Option<V>> {
         let Some(o) = self.obj else { return Ok(None) };

@@ -159,7 +159,8 @@ pub fn default_key(env: Env, spec: Raw) -> Result<String, JsErr> {
         },
         None => Vec::new(),
     };
-    let serializer = match o.get(c"serializer")? {
+    // An identity that is given but not a string (null included) is an error, never "std".
+    let serializer = match o.get_raw(c"serializer")? {
         None => "std".to_owned(),
         Some(s) if js.type_of(s)? == sys::ValueType::napi_string => js.get_string(s)?,
         Some(_) => {
