@@ -2,7 +2,9 @@
 # bindings/node/test.sh: installs, builds and tests the Node package from a fresh clone.
 #   npm ci (from package-lock.json) → cargo build of the napi addon → tsc → npm test
 #   (node --test; the tests start and stop their own redis-server and 3-master cluster on
-#   free loopback ports) → the conformance vectors through the node runner.
+#   free loopback ports, and drive the real cachekit-py through tests/interop/peer) → the
+#   conformance vectors through the node runner.
+# CACHEKIT_SKIP_PY_INTEROP=1 skips the Python venv (the live interop test is then skipped).
 # Needs Node ≥ 20, npm, cargo, and Debian's redis-server/redis-cli (installed when missing).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -26,6 +28,15 @@ node scripts/build-addon.mjs
 step "typescript (strict) → dist/ (CJS + ESM entry, .d.ts)"
 npx tsc -p tsconfig.json
 node scripts/esm-entry.mjs
+
+step "cachekit-py peer (venv with cachekit==0.24.1, for the live interop test)"
+if [[ "${CACHEKIT_SKIP_PY_INTEROP:-}" == 1 ]]; then
+  echo "skipped (CACHEKIT_SKIP_PY_INTEROP=1)"
+else
+  CACHEKIT_PY_PYTHON="$("$root/tests/interop/peer" --setup-only)"
+  export CACHEKIT_PY_PYTHON
+  echo "$CACHEKIT_PY_PYTHON"
+fi
 
 step "npm test"
 npm test --silent

@@ -44,3 +44,4 @@ export { Driver } from './driver';
 export { adapterFor, hashSlot, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
 export { nativeBackend } from './native';
 export * as protocol from './protocol';
+export { fromTagged, toTagged } from './tagged';
