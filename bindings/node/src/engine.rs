@@ -46,6 +46,8 @@ pub struct NativeEngine {
     epoch: Instant,
     ops: HashMap<u32, Op>,
     next_op: u32,
+    /// Request options registered with `profile()`, by number.
+    profiles: Vec<Request>,
 }
 
 fn mode_from(name: &str) -> R<Mode> {
@@ -189,8 +191,16 @@ fn config_from(js: Js, o: &Opts) -> R<(EngineConfig, Option<Keyring>)> {
     Ok((c, keyring))
 }
 
-fn request(js: Js, key: V, opts: V) -> R<Request> {
-    let mut req = Request::new(string_arg(js, key, "key")?);
+fn request(js: Js, key: V, opts: V, profiles: &[Request]) -> R<Request> {
+    let key = string_arg(js, key, "key")?;
+    if js.type_of(opts)? == sys::ValueType::napi_number {
+        let i = js.get_f64(opts)?;
+        return match profiles.get(i as usize) {
+            Some(p) if i.fract() == 0.0 && i >= 0.0 => Ok(Request { key, ..p.clone() }),
+            _ => ck(ErrorKind::InvalidArgument, format!("unknown request profile {i}")),
+        };
+    }
+    let mut req = Request::new(key);
     let o = Opts::new(js, opts, "request options")?;
     if o.is_empty() {
         return Ok(req);
@@ -333,6 +343,31 @@ fn outcome_js(js: Js, outcome: &Outcome) -> R<V> {
     Ok(o.obj)
 }
 
+/// The step of a hit, built by the runtime's `hitStep` (fast path: JSON text when it can).
+fn hit_js(
+    js: Js,
+    id: u32,
+    wake: &[cachekit::engine::WaitToken],
+    value: &cachekit::Value,
+    source: Source,
+    refresh_ahead: bool,
+) -> R<V> {
+    let f = crate::value::hit_step(js)?;
+    let undef = js.undefined()?;
+    let wake = if wake.is_empty() { undef } else { tokens(js, wake)? };
+    let (v, json) = match crate::value::natural_json(value) {
+        Some(text) => (undef, js.string(&text)?),
+        None => (ToJs::new(js, false).value(value)?, undef),
+    };
+    let source = js.number(match source {
+        Source::L1 => 0.0,
+        Source::Redis => 1.0,
+        Source::Shared => 2.0,
+    })?;
+    let args = [js.number(f64::from(id))?, wake, v, json, source, js.boolean(refresh_ahead)?];
+    js.call(undef, f, &args)
+}
+
 impl NativeEngine {
     fn now(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
@@ -347,6 +382,9 @@ impl NativeEngine {
 
     /// Turns a step into its object; keeps the operation unless it is done.
     fn step(&mut self, js: Js, id: u32, op: Op, step: Step) -> R<V> {
+        if let Action::Done(Outcome::Hit { value, source }) = &step.action {
+            return hit_js(js, id, &step.wake, value, *source, op.refresh_ahead());
+        }
         let o = Out::new(js)?;
         o.num(c"op", f64::from(id))?;
         if !step.wake.is_empty() {
@@ -420,20 +458,26 @@ impl NativeEngine {
         let js = Js::new(env.raw());
         let (config, keyring) = config_from(js, &Opts::new(js, config.0, "engine config")?)?;
         let engine = Engine::new(config, keyring).map_err(crate::js::Fail::from)?;
-        Ok(NativeEngine { engine: Arc::new(engine), epoch: Instant::now(), ops: HashMap::new(), next_op: 1 })
+        Ok(NativeEngine {
+            engine: Arc::new(engine),
+            epoch: Instant::now(),
+            ops: HashMap::new(),
+            next_op: 1,
+            profiles: Vec::new(),
+        })
     }
 
     #[napi]
     pub fn get(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let req = request(js, key.0, opts.0)?;
+        let req = request(js, key.0, opts.0, &self.profiles)?;
         Ok(Raw(self.start(js, |e, now| e.get(req, now))?))
     }
 
     #[napi]
     pub fn set(&mut self, env: Env, key: Raw, value: Raw, opts: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let req = request(js, key.0, opts.0)?;
+        let req = request(js, key.0, opts.0, &self.profiles)?;
         let value = ToCore::new(js).value(value.0)?;
         Ok(Raw(self.start(js, |e, now| e.set(req, &value, now))?))
     }
@@ -441,21 +485,21 @@ impl NativeEngine {
     #[napi(js_name = "getOrCompute")]
     pub fn get_or_compute(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let req = request(js, key.0, opts.0)?;
+        let req = request(js, key.0, opts.0, &self.profiles)?;
         Ok(Raw(self.start(js, |e, now| e.get_or_compute(req, now))?))
     }
 
     #[napi]
     pub fn refresh(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let req = request(js, key.0, opts.0)?;
+        let req = request(js, key.0, opts.0, &self.profiles)?;
         Ok(Raw(self.start(js, |e, now| e.refresh(req, now))?))
     }
 
     #[napi]
     pub fn delete(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let req = request(js, key.0, opts.0)?;
+        let req = request(js, key.0, opts.0, &self.profiles)?;
         Ok(Raw(self.start(js, |e, now| e.delete(req, now))?))
     }
 
@@ -554,6 +598,17 @@ impl NativeEngine {
             out.val(c"release", js.null()?)?;
         }
         Ok(Raw(out.obj))
+    }
+
+    /// Registers request options once (`{mode, namespace, ttl, tags}`) and returns a number
+    /// that later calls pass instead of the object (a wrapped function's options).
+    #[napi]
+    pub fn profile(&mut self, env: Env, opts: Raw) -> Result<u32, JsErr> {
+        let js = Js::new(env.raw());
+        let placeholder = js.string("")?;
+        let req = request(js, placeholder, opts.0, &self.profiles)?;
+        self.profiles.push(req);
+        Ok((self.profiles.len() - 1) as u32)
     }
 
     /// Operations started and not yet done or abandoned.

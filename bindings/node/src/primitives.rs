@@ -182,6 +182,29 @@ pub fn default_key(env: Env, spec: Raw) -> Result<String, JsErr> {
     .map_err(Fail::from)?)
 }
 
+/// A default-mode key from positional arguments (the hot path of `wrap`): namespace (or
+/// `null`), function identity, the argument list, integrity; serializer `std`, no kwargs.
+#[napi(js_name = "defaultKeyOf")]
+pub fn default_key_of(env: Env, namespace: Raw, function: Raw, args: Raw, integrity: bool) -> Result<String, JsErr> {
+    let js = js(&env);
+    let namespace = match js.type_of(namespace.0)? {
+        sys::ValueType::napi_undefined | sys::ValueType::napi_null => None,
+        _ => Some(string_arg(js, namespace.0, "namespace")?),
+    };
+    let function = string_arg(js, function.0, "function")?;
+    let args = to_core_list(js, args.0, "args")?;
+    Ok(DefaultKey {
+        namespace: namespace.as_deref(),
+        function: &function,
+        args: &args,
+        kwargs: &[],
+        integrity,
+        serializer: "std",
+    }
+    .build()
+    .map_err(Fail::from)?)
+}
+
 /// Wraps StandardSerializer bytes in a ByteStorage envelope.
 #[napi(js_name = "envelopeStore")]
 pub fn envelope_store(env: Env, bytes: Raw) -> Result<Raw, JsErr> {

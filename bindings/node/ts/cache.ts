@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, Outcome, RequestOptions, TtlSpec } from './engine';
+import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, Outcome, RequestOptions, RequestSpec, TtlSpec } from './engine';
 import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
 import { nativeBackend } from './native';
@@ -185,6 +185,8 @@ export class Cache {
   private readonly integrity: boolean;
   /** Background refreshes in progress (awaited by `close`). */
   private readonly background = new Set<Promise<unknown>>();
+  /** The registered request profile of direct keys (the cache's namespace). */
+  private readonly nsProfile: number | undefined;
 
   /** @internal Use {@link createCache}. */
   constructor(
@@ -196,6 +198,7 @@ export class Cache {
     this.backend = backend;
     this.engine = engine;
     this.integrity = options.integrity !== false;
+    this.nsProfile = options.namespace ? engine.profile({ namespace: options.namespace }) : undefined;
     this.redisReady = Promise.resolve(redis);
     if (!(redis instanceof Promise)) this.redis = redis;
     const lazy: RedisAdapter = {
@@ -246,8 +249,11 @@ export class Cache {
     return namespace ? `ns:${namespace}:${key}` : key;
   }
 
-  private request(namespace: string | undefined, opts?: SetOptions, mode?: EntryMode): RequestOptions | undefined {
-    if (!namespace && !opts && !mode) return undefined;
+  private request(namespace: string | undefined, opts?: SetOptions, mode?: EntryMode): RequestSpec {
+    if (!opts || (opts.ttl === undefined && !opts.tags)) {
+      if (!mode && namespace === this.options.namespace) return this.nsProfile;
+      if (!namespace && !mode) return undefined;
+    }
     const r: RequestOptions = {};
     if (namespace) r.namespace = namespace;
     if (opts?.ttl !== undefined) r.ttl = opts.ttl;
@@ -332,7 +338,7 @@ export class Cache {
   }
 
   /** The shared path of getOrSet / wrap / interop. */
-  private async cached<T>(full: string, compute: () => T | Promise<T>, req: RequestOptions | undefined, operation: string): Promise<T> {
+  private async cached<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string): Promise<T> {
     let step;
     try {
       step = this.engine.getOrCompute(full, req);
@@ -364,7 +370,7 @@ export class Cache {
     return compute();
   }
 
-  private refreshInBackground(full: string, compute: () => unknown, req: RequestOptions | undefined): void {
+  private refreshInBackground(full: string, compute: () => unknown, req: RequestSpec): void {
     let step;
     try {
       step = this.engine.refresh(full, req);
@@ -393,7 +399,8 @@ export class Cache {
     const name = options.name ?? fn.name;
     if (!name) throw errorFor(100, 'wrap: an anonymous function needs options.name (its identity in the cache key)');
     const namespace = options.namespace ?? this.options.namespace ?? null;
-    const req = this.request(namespace ?? undefined, { ttl: options.ttl, tags: options.tags });
+    const spec = this.request(namespace ?? undefined, { ttl: options.ttl, tags: options.tags });
+    const req = typeof spec === 'object' ? this.engine.profile(spec) : spec;
     const integrity = this.integrity;
     const keyFn = options.keyFn as ((...a: unknown[]) => unknown) | undefined;
     const wrapped = async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
@@ -429,7 +436,8 @@ export class Cache {
     } catch (e) {
       throw fromEngineError(e);
     }
-    const req = this.request(options.namespace, { ttl: options.ttl, tags: options.tags }, 'interop');
+    const spec = this.request(options.namespace, { ttl: options.ttl, tags: options.tags }, 'interop');
+    const req = typeof spec === 'object' ? this.engine.profile(spec) : spec;
     return <F extends AnyFn>(fn: F) =>
       async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
         this.check();

@@ -143,14 +143,19 @@ export interface EngineConfig {
   encryption?: false | { masterKey: string | Uint8Array; previousKeys?: (string | Uint8Array)[]; tenant?: string };
 }
 
+/** Request options, or the number of options registered with {@link Engine.profile}. */
+export type RequestSpec = RequestOptions | number | undefined;
+
 /** One cache's engine. Methods that start an operation return its first step. */
 export interface Engine {
-  get(key: string, opts?: RequestOptions): Step;
-  set(key: string, value: unknown, opts?: RequestOptions): Step;
-  getOrCompute(key: string, opts?: RequestOptions): Step;
+  /** Registers request options once; calls pass the returned number instead (hot paths). */
+  profile(opts: RequestOptions): number;
+  get(key: string, opts?: RequestSpec): Step;
+  set(key: string, value: unknown, opts?: RequestSpec): Step;
+  getOrCompute(key: string, opts?: RequestSpec): Step;
   /** A background refresh after a hit whose step said `refreshAhead`. */
-  refresh(key: string, opts?: RequestOptions): Step;
-  delete(key: string, opts?: RequestOptions): Step;
+  refresh(key: string, opts?: RequestSpec): Step;
+  delete(key: string, opts?: RequestSpec): Step;
   invalidate(target: InvalidateTarget): Step;
   /** The reply to the operation's last `send`. */
   onReply(op: number, reply: Reply): Step;

@@ -8,8 +8,8 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import type { Engine, EngineBackend, EngineConfig } from './engine';
-import { guard } from './errors';
+import type { Engine, EngineBackend, EngineConfig, InvalidateTarget, Reply, RequestOptions, RequestSpec, Step } from './engine';
+import { fromEngineError, guard } from './errors';
 import { valueRuntime } from './values';
 
 /** The addon's `Keyring` class. */
@@ -42,6 +42,7 @@ export interface Addon {
   interopArgsHash(args: unknown[]): string;
   interopKey(namespace: string, operation: string, args: unknown[]): string;
   defaultKey(spec: Parameters<EngineBackend['defaultKey']>[0]): string;
+  defaultKeyOf(namespace: string | null, fn: string, args: unknown[], integrity: boolean): string;
   envelopeStore(bytes: Uint8Array): Buffer;
   envelopeRetrieve(bytes: Uint8Array): Buffer;
   envelopeParse(bytes: Uint8Array): {
@@ -79,38 +80,134 @@ export function addon(): Addon {
 }
 
 /** Wraps an engine so errors it throws become `CachekitError`s. */
-function guarded(e: Engine): Engine {
-  return {
-    get: (k, o) => guard(() => e.get(k, o)),
-    set: (k, v, o) => guard(() => e.set(k, v, o)),
-    getOrCompute: (k, o) => guard(() => e.getOrCompute(k, o)),
-    refresh: (k, o) => guard(() => e.refresh(k, o)),
-    delete: (k, o) => guard(() => e.delete(k, o)),
-    invalidate: (t) => guard(() => e.invalidate(t)),
-    onReply: (op, r) => guard(() => e.onReply(op, r)),
-    onError: (op, m) => guard(() => e.onError(op, m)),
-    onComputed: (op, v) => guard(() => e.onComputed(op, v)),
-    onComputeFailed: (op, m) => guard(() => e.onComputeFailed(op, m)),
-    resume: (op) => guard(() => e.resume(op)),
-    abandon: (op) => e.abandon(op),
-    pendingOps: () => e.pendingOps(),
-    commandTimeout: () => e.commandTimeout(),
-    metrics: () => e.metrics(),
-    health: () => e.health(),
-    encrypted: () => e.encrypted(),
-    defaultTtl: () => e.defaultTtl(),
-    mode: () => e.mode(),
-  };
+class GuardedEngine implements Engine {
+  constructor(private readonly e: Engine) {}
+  profile(o: RequestOptions): number {
+    try {
+      return this.e.profile(o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  get(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.get(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  set(k: string, v: unknown, o?: RequestSpec): Step {
+    try {
+      return this.e.set(k, v, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  getOrCompute(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.getOrCompute(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  refresh(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.refresh(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  delete(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.delete(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  invalidate(t: InvalidateTarget): Step {
+    try {
+      return this.e.invalidate(t);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onReply(op: number, r: Reply): Step {
+    try {
+      return this.e.onReply(op, r);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onError(op: number, m: string | null): Step {
+    try {
+      return this.e.onError(op, m);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onComputed(op: number, v: unknown): Step {
+    try {
+      return this.e.onComputed(op, v);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onComputeFailed(op: number, m: string): Step {
+    try {
+      return this.e.onComputeFailed(op, m);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  resume(op: number): Step {
+    try {
+      return this.e.resume(op);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  abandon(op: number) {
+    return this.e.abandon(op);
+  }
+  pendingOps() {
+    return this.e.pendingOps();
+  }
+  commandTimeout() {
+    return this.e.commandTimeout();
+  }
+  metrics() {
+    return this.e.metrics();
+  }
+  health() {
+    return this.e.health();
+  }
+  encrypted() {
+    return this.e.encrypted();
+  }
+  defaultTtl() {
+    return this.e.defaultTtl();
+  }
+  mode() {
+    return this.e.mode();
+  }
 }
 
 /** The napi engine backend. */
 export const nativeBackend: EngineBackend = {
   createEngine(config: EngineConfig): Engine {
     const a = addon();
-    return guarded(guard(() => new a.NativeEngine(config)));
+    return new GuardedEngine(guard(() => new a.NativeEngine(config)));
   },
   defaultKey(spec) {
-    return guard(() => addon().defaultKey(spec));
+    const a = addon();
+    try {
+      if (spec.kwargs === undefined && spec.serializer === undefined) {
+        return a.defaultKeyOf(spec.namespace ?? null, spec.function, spec.args ?? [], spec.integrity ?? true);
+      }
+      return a.defaultKey(spec);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
   },
   interopKey(namespace, operation, args) {
     return guard(() => addon().interopKey(namespace, operation, args));

@@ -73,6 +73,20 @@ export class MapEntries {
   constructor(readonly entries: [unknown, unknown][]) {}
 }
 
+const SOURCES = ['l1', 'redis', 'shared'] as const;
+
+/** Builds the step of a hit (the engine calls it: one call instead of a dozen property
+ * writes through Node-API); `json`, when given, is the value as JSON text. */
+function hitStep(op: number, wake: number[] | undefined, value: unknown, json: string | undefined, source: number, refreshAhead: boolean) {
+  return {
+    op,
+    wake,
+    type: 'done' as const,
+    outcome: { kind: 'hit' as const, value: json === undefined ? value : JSON.parse(json), source: SOURCES[source] ?? 'l1' },
+    refreshAhead,
+  };
+}
+
 /** What the engines need to recognise and build these classes. */
 export const valueRuntime = {
   objectPrototype: Object.prototype,
@@ -86,4 +100,5 @@ export const valueRuntime = {
   Uuid,
   Ext,
   MapEntries,
+  hitStep,
 };
