@@ -1,0 +1,704 @@
+//! `NativeEngine`: the core's sans-I/O request engine, driven from JavaScript.
+//!
+//! Every cache call is an operation (a number) that yields steps as plain objects:
+//!
+//! ```text
+//! { op, type: "send", wake?, command: { name: "get", key } }
+//! { op, type: "compute", wake? }
+//! { op, type: "sleep", wake?, delay: ms, token: number | null }
+//! { op, type: "done", wake?, outcome: { kind: "hit", value, source } | …, refreshAhead? }
+//! ```
+//!
+//! The engine reads its own monotonic clock; sleeps are relative delays. Wake tokens are
+//! numbers, only ever compared with each other.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use napi::Env;
+use napi::sys;
+use napi_derive::napi;
+
+use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
+use cachekit::backpressure::LimiterConfig;
+use cachekit::breaker::BreakerConfig;
+use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
+use cachekit::engine::{Action, Command, Engine, EngineConfig, Invalidate, Op, Outcome, Reply, Request, Source, Step};
+use cachekit::entry::Mode;
+use cachekit::l1::L1Config;
+use cachekit::refresh::XFetch;
+use cachekit::stampede::{LockConfig, SingleFlightConfig};
+use cachekit::ttl::{Intent, Ttl, TtlRefresh};
+use cachekit::{Error, ErrorKind};
+
+use crate::js::{Js, JsErr, R, Raw, ck};
+use crate::obj::{Opts, Out};
+use crate::value::{ToCore, ToJs, bytes_arg, string_arg};
+
+type V = sys::napi_value;
+
+/// One cache's engine: configuration, keyring, L1, breaker, single flight, metrics, and the
+/// operations in progress.
+#[napi]
+pub struct NativeEngine {
+    engine: Arc<Engine>,
+    epoch: Instant,
+    ops: HashMap<u32, Op>,
+    next_op: u32,
+    /// Request options registered with `profile()`, by number.
+    profiles: Vec<Request>,
+}
+
+fn mode_from(name: &str) -> R<Mode> {
+    match name {
+        "default" => Ok(Mode::Default { integrity: true }),
+        "default-no-integrity" => Ok(Mode::Default { integrity: false }),
+        "interop" => Ok(Mode::Interop),
+        other => ck(
+            ErrorKind::InvalidArgument,
+            format!("unknown mode {other:?}: expected default, default-no-integrity or interop"),
+        ),
+    }
+}
+
+/// A TTL option: seconds (fractions round up) or `"never"`.
+pub fn ttl_from(js: Js, v: V) -> R<Ttl> {
+    match js.type_of(v)? {
+        sys::ValueType::napi_number => Ok(Ttl::from_secs_f64(js.get_f64(v)?)?),
+        sys::ValueType::napi_string if js.get_string(v)? == "never" => Ok(Ttl::Never),
+        _ => ck(ErrorKind::InvalidTtl, "ttl must be a number of seconds or \"never\""),
+    }
+}
+
+/// A master key given as 64 hex digits or 32 raw bytes.
+pub fn master_key(js: Js, v: V) -> R<MasterKey> {
+    if js.type_of(v)? == sys::ValueType::napi_string {
+        Ok(MasterKey::from_hex(&js.get_string(v)?)?)
+    } else {
+        Ok(MasterKey::from_bytes(&bytes_arg(js, v, "master key")?)?)
+    }
+}
+
+/// `{masterKey, previousKeys?, tenant?}` → a keyring.
+pub fn keyring_from(js: Js, o: &Opts) -> R<Keyring> {
+    let Some(mk) = o.get(c"masterKey")? else {
+        return ck(ErrorKind::InvalidMasterKey, "encryption needs a masterKey (64 hex digits or 32 bytes)");
+    };
+    let current = master_key(js, mk)?;
+    let mut previous = Vec::new();
+    if let Some(p) = o.get(c"previousKeys")? {
+        if !js.is_array(p)? {
+            return ck(ErrorKind::InvalidKeyring, "previousKeys must be an array of master keys");
+        }
+        for i in 0..js.array_len(p)? {
+            previous.push(master_key(js, js.element(p, i)?)?);
+        }
+    }
+    let tenant = o.string(c"tenant")?.unwrap_or_else(|| DEFAULT_TENANT.to_owned());
+    Ok(Keyring::new(&current, &previous, &tenant)?)
+}
+
+fn config_from(js: Js, o: &Opts) -> R<(EngineConfig, Option<Keyring>)> {
+    let intent = match o.string(c"intent")? {
+        Some(name) => Intent::from_name(&name)?,
+        None => Intent::Production,
+    };
+    let mut c = EngineConfig::for_intent(intent);
+    if let Some(v) = o.get(c"ttl")? {
+        c.ttl = Some(ttl_from(js, v)?);
+    }
+    if let Some(m) = o.string(c"mode")? {
+        c.mode = mode_from(&m)?;
+    }
+    match o.section(c"l1")? {
+        Some(None) => c.l1 = None,
+        Some(Some(l)) => {
+            let mut cfg = L1Config::new(l.u64(c"maxBytes")?.map_or(cachekit::l1::DEFAULT_BUDGET, |b| b as usize));
+            cfg.max_entry_bytes = l.u64(c"maxEntryBytes")?.map(|b| b as usize);
+            if let Some(s) = l.u64(c"shards")? {
+                cfg.shards = s as usize;
+            }
+            c.l1 = Some(cfg);
+        }
+        None => {}
+    }
+    if let Some(Some(b)) = o.section(c"breaker")? {
+        let d = BreakerConfig::default();
+        c.breaker = BreakerConfig {
+            failure_threshold: b.u64(c"failureThreshold")?.map_or(d.failure_threshold, |x| x as u32),
+            failure_window: b.u64(c"failureWindowMs")?.unwrap_or(d.failure_window),
+            open_duration: b.u64(c"openDurationMs")?.unwrap_or(d.open_duration),
+            half_open_probes: b.u64(c"halfOpenProbes")?.map_or(d.half_open_probes, |x| x as u32),
+            success_threshold: b.u64(c"successThreshold")?.map_or(d.success_threshold, |x| x as u32),
+        };
+    }
+    if let Some(Some(b)) = o.section(c"backpressure")? {
+        let d = LimiterConfig::default();
+        c.limiter = LimiterConfig {
+            max_in_flight: b.u64(c"maxInFlight")?.map_or(d.max_in_flight, |x| x as u32),
+            max_queued: b.u64(c"maxQueued")?.map_or(d.max_queued, |x| x as u32),
+            max_wait: b.u64(c"maxWaitMs")?.unwrap_or(d.max_wait),
+        };
+    }
+    if let Some(Some(t)) = o.section(c"timeout")? {
+        let d = AdaptiveTimeoutConfig::default();
+        c.timeout = AdaptiveTimeoutConfig {
+            min_timeout: t.u64(c"minMs")?.unwrap_or(d.min_timeout),
+            max_timeout: t.u64(c"maxMs")?.unwrap_or(d.max_timeout),
+            multiplier: t.f64(c"multiplier")?.unwrap_or(d.multiplier),
+            margin: t.u64(c"marginMs")?.unwrap_or(d.margin),
+            min_samples: t.u64(c"minSamples")?.map_or(d.min_samples, |x| x as usize),
+            ..d
+        };
+    }
+    if let Some(w) = o.u64(c"followerWaitMs")? {
+        c.single_flight = SingleFlightConfig::new(w)?;
+    }
+    match o.section(c"lock")? {
+        Some(None) => c.lock = None,
+        Some(Some(l)) => {
+            c.lock = Some(LockConfig::new(
+                l.u64(c"leaseMs")?.unwrap_or(LockConfig::DEFAULT_LEASE_MS),
+                l.u64(c"retryMs")?.unwrap_or(LockConfig::DEFAULT_RETRY_MS),
+                l.u64(c"waitMs")?.unwrap_or(LockConfig::DEFAULT_WAIT_MS),
+            )?)
+        }
+        None => {}
+    }
+    if let Some(Some(r)) = o.section(c"ttlRefresh")? {
+        c.ttl_refresh = Some(TtlRefresh::new(r.f64(c"threshold")?.unwrap_or(TtlRefresh::DEFAULT_THRESHOLD))?);
+    }
+    if let Some(Some(r)) = o.section(c"earlyRefresh")? {
+        c.early_refresh = Some(XFetch::new(r.f64(c"beta")?.unwrap_or(XFetch::DEFAULT_BETA))?);
+    }
+    if let Some(m) = o.u64(c"maxValueBytes")? {
+        c.max_value_bytes = m as usize;
+    }
+    if let Some(b) = o.bool(c"deleteUnreadable")? {
+        c.delete_unreadable = b;
+    }
+    if let Some(b) = o.bool(c"failClosed")? {
+        c.fail_closed = b;
+    }
+    if let Some(p) = o.string(c"tagPrefix")? {
+        c.tag_prefix = p;
+    }
+    let keyring = match o.section(c"encryption")? {
+        Some(Some(e)) => Some(keyring_from(js, &e)?),
+        _ => None,
+    };
+    Ok((c, keyring))
+}
+
+fn request(js: Js, key: V, opts: V, profiles: &[Request]) -> R<Request> {
+    let key = string_arg(js, key, "key")?;
+    if js.type_of(opts)? == sys::ValueType::napi_number {
+        let i = js.get_f64(opts)?;
+        return match profiles.get(i as usize) {
+            Some(p) if i.fract() == 0.0 && i >= 0.0 => Ok(Request { key, ..p.clone() }),
+            _ => ck(ErrorKind::InvalidArgument, format!("unknown request profile {i}")),
+        };
+    }
+    let mut req = Request::new(key);
+    let o = Opts::new(js, opts, "request options")?;
+    if o.is_empty() {
+        return Ok(req);
+    }
+    if let Some(m) = o.string(c"mode")? {
+        req.mode = Some(mode_from(&m)?);
+    }
+    req.namespace = o.string(c"namespace")?;
+    if let Some(t) = o.get(c"ttl")? {
+        req.ttl = Some(ttl_from(js, t)?);
+    }
+    if let Some(tags) = o.strings(c"tags")? {
+        req.tags = tags;
+    }
+    Ok(req)
+}
+
+fn token_number(t: cachekit::engine::WaitToken) -> f64 {
+    let v = t.get();
+    if v & (1 << 63) != 0 { -((v & !(1 << 63)) as f64) - 1.0 } else { v as f64 }
+}
+
+fn tokens(js: Js, wake: &[cachekit::engine::WaitToken]) -> R<V> {
+    let a = js.array(wake.len())?;
+    for (i, t) in wake.iter().enumerate() {
+        js.set_element(a, i as u32, js.number(token_number(*t))?)?;
+    }
+    Ok(a)
+}
+
+/// A command as a plain object.
+pub fn command_js(js: Js, c: &Command) -> R<V> {
+    let o = Out::new(js)?;
+    let opt_ttl = |o: &Out, t: Option<u64>| o.opt_num(c"ttl", t.map(|s| s as f64));
+    match c {
+        Command::Get { key } => {
+            o.str(c"name", "get")?;
+            o.str(c"key", key)?;
+        }
+        Command::GetWithTtl { key } => {
+            o.str(c"name", "getWithTtl")?;
+            o.str(c"key", key)?;
+        }
+        Command::Set { key, value, ttl_secs } => {
+            o.str(c"name", "set")?;
+            o.str(c"key", key)?;
+            o.bytes(c"value", value)?;
+            opt_ttl(&o, *ttl_secs)?;
+        }
+        Command::SetNx { key, token, px_ms } => {
+            o.str(c"name", "setNx")?;
+            o.str(c"key", key)?;
+            o.str(c"token", token)?;
+            o.num(c"px", *px_ms as f64)?;
+        }
+        Command::EvalRelease { script, sha1, key, token } => {
+            o.str(c"name", "evalRelease")?;
+            o.str(c"key", key)?;
+            o.str(c"token", token)?;
+            o.str(c"script", script)?;
+            o.str(c"sha1", sha1)?;
+        }
+        Command::Expire { key, ttl_secs } => {
+            o.str(c"name", "expire")?;
+            o.str(c"key", key)?;
+            o.num(c"ttl", *ttl_secs as f64)?;
+        }
+        Command::Del { keys } => {
+            o.str(c"name", "del")?;
+            let a = js.array(keys.len())?;
+            for (i, k) in keys.iter().enumerate() {
+                js.set_element(a, i as u32, js.string(k)?)?;
+            }
+            o.val(c"keys", a)?;
+        }
+        Command::SAdd { key, member, ttl_secs } => {
+            o.str(c"name", "sadd")?;
+            o.str(c"key", key)?;
+            o.str(c"member", member)?;
+            opt_ttl(&o, *ttl_secs)?;
+        }
+        Command::SMembers { key } => {
+            o.str(c"name", "smembers")?;
+            o.str(c"key", key)?;
+        }
+        Command::DeleteMatching { pattern } => {
+            o.str(c"name", "deleteMatching")?;
+            o.str(c"pattern", pattern)?;
+        }
+    }
+    Ok(o.obj)
+}
+
+/// An error as a plain object `{code, name, message}`.
+pub fn error_js(js: Js, e: &Error) -> R<V> {
+    let o = Out::new(js)?;
+    o.num(c"code", f64::from(e.code()))?;
+    o.str(c"name", e.kind().name())?;
+    o.str(c"message", e.message())?;
+    Ok(o.obj)
+}
+
+fn outcome_js(js: Js, outcome: &Outcome) -> R<V> {
+    let o = Out::new(js)?;
+    match outcome {
+        Outcome::Hit { value, source } => {
+            o.str(c"kind", "hit")?;
+            o.val(c"value", ToJs::new(js, false).value(value)?)?;
+            o.str(
+                c"source",
+                match source {
+                    Source::L1 => "l1",
+                    Source::Redis => "redis",
+                    Source::Shared => "shared",
+                },
+            )?;
+        }
+        Outcome::Miss => o.str(c"kind", "miss")?,
+        Outcome::Computed { cached } => {
+            o.str(c"kind", "computed")?;
+            o.bool(c"cached", *cached)?;
+        }
+        Outcome::Stored { redis } => {
+            o.str(c"kind", "stored")?;
+            o.bool(c"redis", *redis)?;
+        }
+        Outcome::Deleted { existed } => {
+            o.str(c"kind", "deleted")?;
+            o.bool(c"existed", *existed)?;
+        }
+        Outcome::Invalidated { redis_keys } => {
+            o.str(c"kind", "invalidated")?;
+            o.num(c"redisKeys", *redis_keys as f64)?;
+        }
+        Outcome::Failed(e) => {
+            o.str(c"kind", "failed")?;
+            o.val(c"error", error_js(js, e)?)?;
+        }
+    }
+    Ok(o.obj)
+}
+
+/// The step of a hit, built by the runtime's `hitStep` (fast path: JSON text when it can).
+fn hit_js(
+    js: Js,
+    id: u32,
+    wake: &[cachekit::engine::WaitToken],
+    value: &cachekit::Value,
+    source: Source,
+    refresh_ahead: bool,
+) -> R<V> {
+    let f = crate::value::hit_step(js)?;
+    let undef = js.undefined()?;
+    let wake = if wake.is_empty() { undef } else { tokens(js, wake)? };
+    let (v, json) = match crate::value::natural_json(value) {
+        Some(text) => (undef, js.string(&text)?),
+        None => (ToJs::new(js, false).value(value)?, undef),
+    };
+    let source = js.number(match source {
+        Source::L1 => 0.0,
+        Source::Redis => 1.0,
+        Source::Shared => 2.0,
+    })?;
+    let args = [js.number(f64::from(id))?, wake, v, json, source, js.boolean(refresh_ahead)?];
+    js.call(undef, f, &args)
+}
+
+impl NativeEngine {
+    fn now(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    fn op(&mut self, id: u32) -> R<Op> {
+        match self.ops.remove(&id) {
+            Some(op) => Ok(op),
+            None => ck(ErrorKind::Internal, format!("unknown or finished operation {id}")),
+        }
+    }
+
+    /// Turns a step into its object; keeps the operation unless it is done.
+    fn step(&mut self, js: Js, id: u32, op: Op, step: Step) -> R<V> {
+        if let Action::Done(Outcome::Hit { value, source }) = &step.action {
+            return hit_js(js, id, &step.wake, value, *source, op.refresh_ahead());
+        }
+        let o = Out::new(js)?;
+        o.num(c"op", f64::from(id))?;
+        if !step.wake.is_empty() {
+            o.val(c"wake", tokens(js, &step.wake)?)?;
+        }
+        match &step.action {
+            Action::Send(cmd) => {
+                o.str(c"type", "send")?;
+                o.val(c"command", command_js(js, cmd)?)?;
+            }
+            Action::Compute => o.str(c"type", "compute")?,
+            Action::Sleep { until, token } => {
+                o.str(c"type", "sleep")?;
+                o.num(c"delay", until.saturating_sub(self.now()) as f64)?;
+                o.opt_num(c"token", token.map(token_number))?;
+            }
+            Action::Done(outcome) => {
+                o.str(c"type", "done")?;
+                o.val(c"outcome", outcome_js(js, outcome)?)?;
+                if op.refresh_ahead() {
+                    o.bool(c"refreshAhead", true)?;
+                }
+            }
+        }
+        if !matches!(step.action, Action::Done(_)) {
+            self.ops.insert(id, op);
+        }
+        Ok(o.obj)
+    }
+
+    fn start(&mut self, js: Js, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<V> {
+        let now = self.now();
+        let (op, step) = f(&self.engine, now);
+        let id = self.next_op;
+        self.next_op = self.next_op.wrapping_add(1);
+        self.step(js, id, op, step)
+    }
+
+    fn feed(&mut self, js: Js, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
+        let mut op = self.op(id)?;
+        let now = self.now();
+        let step = f(&mut op, &self.engine, now);
+        self.step(js, id, op, step)
+    }
+}
+
+fn reply(js: Js, v: V) -> R<Reply> {
+    Ok(match js.type_of(v)? {
+        sys::ValueType::napi_undefined | sys::ValueType::napi_null => Reply::Nil,
+        sys::ValueType::napi_string => Reply::Ok,
+        sys::ValueType::napi_number => Reply::Int(js.get_f64(v)? as i64),
+        sys::ValueType::napi_boolean => Reply::Int(i64::from(js.get_bool(v)?)),
+        sys::ValueType::napi_object if js.is_array(v)? => {
+            let n = js.array_len(v)?;
+            let mut items = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                items.push(reply(js, js.element(v, i)?)?);
+            }
+            Reply::Array(items)
+        }
+        sys::ValueType::napi_object => Reply::Bytes(bytes_arg(js, v, "reply")?),
+        _ => return ck(ErrorKind::InvalidArgument, "unsupported reply value"),
+    })
+}
+
+#[napi]
+impl NativeEngine {
+    /// Builds an engine from a configuration object (see the package's `EngineConfig`).
+    #[napi(constructor)]
+    pub fn new(env: Env, config: Raw) -> Result<NativeEngine, JsErr> {
+        let js = Js::new(env.raw());
+        let (config, keyring) = config_from(js, &Opts::new(js, config.0, "engine config")?)?;
+        let engine = Engine::new(config, keyring).map_err(crate::js::Fail::from)?;
+        Ok(NativeEngine {
+            engine: Arc::new(engine),
+            epoch: Instant::now(),
+            ops: HashMap::new(),
+            next_op: 1,
+            profiles: Vec::new(),
+        })
+    }
+
+    #[napi]
+    pub fn get(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        Ok(Raw(self.start(js, |e, now| e.get(req, now))?))
+    }
+
+    #[napi]
+    pub fn set(&mut self, env: Env, key: Raw, value: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        let value = ToCore::new(js).value(value.0)?;
+        Ok(Raw(self.start(js, |e, now| e.set(req, &value, now))?))
+    }
+
+    #[napi(js_name = "getOrCompute")]
+    pub fn get_or_compute(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        Ok(Raw(self.start(js, |e, now| e.get_or_compute(req, now))?))
+    }
+
+    #[napi]
+    pub fn refresh(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        Ok(Raw(self.start(js, |e, now| e.refresh(req, now))?))
+    }
+
+    #[napi]
+    pub fn delete(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        Ok(Raw(self.start(js, |e, now| e.delete(req, now))?))
+    }
+
+    /// `target`: `{key}`, `{namespace, mode?}` or `{tag}`.
+    #[napi]
+    pub fn invalidate(&mut self, env: Env, target: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let o = Opts::new(js, target.0, "invalidation target")?;
+        let t = if let Some(k) = o.string(c"key")? {
+            Invalidate::Key(k)
+        } else if let Some(ns) = o.string(c"namespace")? {
+            Invalidate::Namespace { name: ns, mode: o.string(c"mode")?.map(|m| mode_from(&m)).transpose()? }
+        } else if let Some(tag) = o.string(c"tag")? {
+            Invalidate::Tag(tag)
+        } else {
+            return Err(crate::js::Fail::from(Error::new(
+                ErrorKind::InvalidArgument,
+                "invalidate needs a key, a namespace or a tag",
+            ))
+            .into());
+        };
+        Ok(Raw(self.start(js, |e, now| e.invalidate(t, now))?))
+    }
+
+    /// The reply to the operation's last command: `null` (nil), a string (status), a number
+    /// (integer), a `Buffer` (bulk string) or an array of those.
+    #[napi(js_name = "onReply")]
+    pub fn on_reply(&mut self, env: Env, op: u32, value: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let r = reply(js, value.0)?;
+        Ok(Raw(self.feed(js, op, |o, e, now| o.on_reply(e, r, now))?))
+    }
+
+    /// The last command failed with `message`, or timed out when `message` is `null`.
+    #[napi(js_name = "onError")]
+    pub fn on_error(&mut self, env: Env, op: u32, message: Option<String>) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let r = match message {
+            Some(m) => Reply::Error(m),
+            None => Reply::Timeout,
+        };
+        Ok(Raw(self.feed(js, op, |o, e, now| o.on_reply(e, r, now))?))
+    }
+
+    /// The computation's value. A value that cannot be cached is not an error here: the
+    /// outcome says it was not cached, and the caller still gets its value.
+    #[napi(js_name = "onComputed")]
+    pub fn on_computed(&mut self, env: Env, op: u32, value: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let converted = ToCore::new(js).value(value.0);
+        let v = match converted {
+            Ok(v) => v,
+            Err(crate::js::Fail::Ck(e)) => {
+                // Settle the operation (followers, fill lock) with a value every encoder
+                // refuses: the core counts it and reports "computed, not cached"; the step
+                // carries the reason for the binding's error hook.
+                let uncacheable = cachekit::Value::Ext(0, Vec::new());
+                let step = self.feed(js, op, |o, eng, now| o.on_computed(eng, Ok(&uncacheable), now))?;
+                js.set_named(step, c"uncacheable", error_js(js, &e)?)?;
+                return Ok(Raw(step));
+            }
+            Err(f) => return Err(f.into()),
+        };
+        Ok(Raw(self.feed(js, op, |o, e, now| o.on_computed(e, Ok(&v), now))?))
+    }
+
+    /// The computation threw `message`.
+    #[napi(js_name = "onComputeFailed")]
+    pub fn on_compute_failed(&mut self, env: Env, op: u32, message: String) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        Ok(Raw(self.feed(js, op, |o, e, now| o.on_computed(e, Err(message), now))?))
+    }
+
+    /// Continues after a sleep (its delay passed or its token was woken).
+    #[napi]
+    pub fn resume(&mut self, env: Env, op: u32) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        Ok(Raw(self.feed(js, op, |o, e, now| o.resume(e, now))?))
+    }
+
+    /// Abandons an operation: `{wake, release}` (a command to fire and forget, or `null`).
+    #[napi]
+    pub fn abandon(&mut self, env: Env, op: u32) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let out = Out::new(js)?;
+        if let Some(mut o) = self.ops.remove(&op) {
+            let now = self.now();
+            let (wake, release) = o.abandon(&self.engine, now);
+            out.val(c"wake", tokens(js, &wake)?)?;
+            match release {
+                Some(c) => out.val(c"release", command_js(js, &c)?)?,
+                None => out.val(c"release", js.null()?)?,
+            }
+        } else {
+            out.val(c"wake", js.array(0)?)?;
+            out.val(c"release", js.null()?)?;
+        }
+        Ok(Raw(out.obj))
+    }
+
+    /// Registers request options once (`{mode, namespace, ttl, tags}`) and returns a number
+    /// that later calls pass instead of the object (a wrapped function's options).
+    #[napi]
+    pub fn profile(&mut self, env: Env, opts: Raw) -> Result<u32, JsErr> {
+        let js = Js::new(env.raw());
+        let placeholder = js.string("")?;
+        let req = request(js, placeholder, opts.0, &self.profiles)?;
+        self.profiles.push(req);
+        Ok((self.profiles.len() - 1) as u32)
+    }
+
+    /// Operations started and not yet done or abandoned.
+    #[napi(js_name = "pendingOps")]
+    pub fn pending_ops(&self) -> u32 {
+        self.ops.len() as u32
+    }
+
+    /// The timeout to apply to the next command, in ms.
+    #[napi(js_name = "commandTimeout")]
+    pub fn command_timeout(&self) -> f64 {
+        self.engine.command_timeout(self.now()) as f64
+    }
+
+    /// Prometheus text exposition.
+    #[napi]
+    pub fn metrics(&self) -> String {
+        self.engine.render_metrics(self.now())
+    }
+
+    /// True when entries are encrypted.
+    #[napi]
+    pub fn encrypted(&self) -> bool {
+        self.engine.encrypted()
+    }
+
+    /// The default TTL in seconds, or `null` for "never".
+    #[napi(js_name = "defaultTtl")]
+    pub fn default_ttl(&self) -> Option<f64> {
+        self.engine.config().default_ttl().secs().map(|s| s as f64)
+    }
+
+    /// The entry mode of requests that name none.
+    #[napi]
+    pub fn mode(&self) -> &'static str {
+        match self.engine.config().mode {
+            Mode::Default { integrity: true } => "default",
+            Mode::Default { integrity: false } => "default-no-integrity",
+            Mode::Interop => "interop",
+        }
+    }
+
+    /// Breaker, L1, latency and backpressure state.
+    #[napi]
+    pub fn health(&self, env: Env) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let now = self.now();
+        let e = &self.engine;
+        let out = Out::new(js)?;
+        let b = e.breaker().snapshot(now);
+        let bo = Out::new(js)?;
+        bo.str(c"state", b.state.name())?;
+        bo.num(c"failuresInWindow", f64::from(b.failures_in_window))?;
+        bo.opt_num(c"msUntilHalfOpen", b.time_until_half_open.map(|t| t as f64))?;
+        bo.num(c"opened", b.counters.opened as f64)?;
+        bo.num(c"rejected", b.counters.rejected as f64)?;
+        bo.num(c"failures", b.counters.failures as f64)?;
+        out.val(c"breaker", bo.obj)?;
+        match e.l1() {
+            Some(l1) => {
+                let s = l1.stats();
+                let lo = Out::new(js)?;
+                lo.num(c"hits", s.hits as f64)?;
+                lo.num(c"misses", s.misses as f64)?;
+                lo.num(c"hitRatio", s.hit_ratio())?;
+                lo.num(c"entries", s.entries as f64)?;
+                lo.num(c"bytes", s.bytes as f64)?;
+                lo.num(c"budget", s.budget as f64)?;
+                lo.num(c"evictions", s.evictions as f64)?;
+                lo.num(c"expirations", s.expirations as f64)?;
+                out.val(c"l1", lo.obj)?;
+            }
+            None => out.val(c"l1", js.null()?)?,
+        }
+        let t = e.adaptive_timeout().snapshot(now);
+        let to = Out::new(js)?;
+        to.num(c"timeoutMs", t.timeout as f64)?;
+        to.num(c"samples", t.samples as f64)?;
+        to.opt_num(c"p50Ms", t.p50)?;
+        to.opt_num(c"p95Ms", t.p95)?;
+        to.opt_num(c"p99Ms", t.p99)?;
+        out.val(c"latency", to.obj)?;
+        let l = e.limiter().stats();
+        let lo = Out::new(js)?;
+        lo.num(c"inFlight", f64::from(l.in_flight))?;
+        lo.num(c"queued", f64::from(l.queued))?;
+        lo.num(c"rejected", l.rejected() as f64)?;
+        lo.bool(c"healthy", l.healthy())?;
+        out.val(c"backpressure", lo.obj)?;
+        out.bool(c"encrypted", e.encrypted())?;
+        Ok(Raw(out.obj))
+    }
+}

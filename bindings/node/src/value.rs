@@ -1,0 +1,696 @@
+//! JavaScript values ⇄ the core's [`Value`], following the table in `core/src/value.rs`.
+//!
+//! | JavaScript | core |
+//! |---|---|
+//! | `null`, `undefined` | `Nil` |
+//! | `boolean` | `Bool` |
+//! | `number` that is a safe integer (not `-0`) | `Int` |
+//! | any other `number` (fraction, beyond ±(2^53−1), NaN, ±Infinity, `-0`) | `Float` |
+//! | `bigint` | `Int` (the core refuses values outside [−2^63, 2^64−1]) |
+//! | `string` (lone surrogates refused: `invalid_string`) | `Str` |
+//! | `Uint8Array`, `Buffer`, `ArrayBuffer` | `Bytes` |
+//! | `Array` | `Array` |
+//! | plain object (own enumerable string keys, in order) | `Map` with string keys |
+//! | `Map` (any keys, in order) | `Map` |
+//! | `MapEntries([[k, v], …])` | `Map` exactly as listed (duplicates and order kept) |
+//! | `Set` | `Set` |
+//! | `Date` (UTC, millisecond precision) | aware `DateTime` |
+//! | `Float(x)` | `Float` (a float with an integral value) |
+//! | `IsoDateTime(text)` | `DateTime` (naive, any offset, microseconds) |
+//! | `LocalDate(text)`, `LocalTime(text)` | `Date`, `Time` |
+//! | `Uuid(text)` | `Uuid` |
+//! | `Ext(type, data)` | `Ext` (refused by every writer) |
+//!
+//! Functions, symbols, class instances, typed arrays other than `Uint8Array`, and cycles are
+//! refused with `unsupported_type`.
+//!
+//! Reading back (the *natural* form): safe integers as `number`, other integers as `bigint`,
+//! floats as `number`, bytes as `Buffer`, maps with only string keys as plain objects (others
+//! as `Map`), datetimes as `Date` (a naive datetime is read as UTC; precision below a
+//! millisecond is dropped), dates, times, UUIDs and ext values as their wrapper classes.
+//! The *exact* form (for tools and the conformance runner) loses nothing: every integer is a
+//! `bigint`, every float a `Float`, every map a `MapEntries`, every datetime an `IsoDateTime`.
+
+use std::cell::RefCell;
+
+use napi::sys;
+
+use cachekit::temporal::{Date, DateTime, Time};
+use cachekit::value::{format_uuid, parse_uuid};
+use cachekit::{ErrorKind, Value};
+
+use crate::js::{Js, R, ck};
+
+type V = sys::napi_value;
+
+/// The JavaScript constructors and prototypes the mapping compares against, registered once
+/// per thread by the package's loader (`registerRuntime`).
+struct Runtime {
+    object_proto: sys::napi_ref,
+    map: sys::napi_ref,
+    set: sys::napi_ref,
+    array_from: sys::napi_ref,
+    float: sys::napi_ref,
+    iso_datetime: sys::napi_ref,
+    local_date: sys::napi_ref,
+    local_time: sys::napi_ref,
+    uuid: sys::napi_ref,
+    ext: sys::napi_ref,
+    map_entries: sys::napi_ref,
+    hit_step: sys::napi_ref,
+}
+
+thread_local! {
+    static RUNTIME: RefCell<Option<Runtime>> = const { RefCell::new(None) };
+}
+
+/// Stores the constructors the mapping needs: `{objectPrototype, Map, Set, arrayFrom, Float,
+/// IsoDateTime, LocalDate, LocalTime, Uuid, Ext, MapEntries}`.
+pub fn register(js: Js, obj: V) -> R<()> {
+    let get = |name: &std::ffi::CStr| -> R<sys::napi_ref> {
+        let v = js.get_named(obj, name)?;
+        if js.type_of(v)? == sys::ValueType::napi_undefined {
+            return ck(ErrorKind::InvalidArgument, format!("registerRuntime: {} is missing", name.to_string_lossy()));
+        }
+        js.reference(v)
+    };
+    let rt = Runtime {
+        object_proto: get(c"objectPrototype")?,
+        map: get(c"Map")?,
+        set: get(c"Set")?,
+        array_from: get(c"arrayFrom")?,
+        float: get(c"Float")?,
+        iso_datetime: get(c"IsoDateTime")?,
+        local_date: get(c"LocalDate")?,
+        local_time: get(c"LocalTime")?,
+        uuid: get(c"Uuid")?,
+        ext: get(c"Ext")?,
+        map_entries: get(c"MapEntries")?,
+        hit_step: get(c"hitStep")?,
+    };
+    // References of a previous registration are left alive: registration happens once per
+    // thread, and a second one (a test reloading the loader) leaks a handful of handles.
+    RUNTIME.with(|r| *r.borrow_mut() = Some(rt));
+    Ok(())
+}
+
+/// The runtime's handles, resolved for the current call.
+#[derive(Clone, Copy)]
+struct Handles {
+    object_proto: V,
+    map: V,
+    set: V,
+    array_from: V,
+    float: V,
+    iso_datetime: V,
+    local_date: V,
+    local_time: V,
+    uuid: V,
+    ext: V,
+    map_entries: V,
+}
+
+/// The runtime's `hitStep(op, wake, value, json, source, refreshAhead)`: builds the step of a
+/// hit in JavaScript (one call instead of a dozen property writes), parsing `json` when given.
+pub fn hit_step(js: Js) -> R<V> {
+    RUNTIME.with(|r| match r.borrow().as_ref() {
+        Some(rt) => js.deref(rt.hit_step),
+        None => ck(ErrorKind::Internal, "the addon's value runtime is not registered (load it through the package)"),
+    })
+}
+
+/// The value as JSON text when JSON says it exactly as the natural mapping would (null,
+/// booleans, safe integers, finite floats, strings, arrays, maps with string keys); `None`
+/// otherwise. `JSON.parse` of small documents is much faster than building them property by
+/// property through Node-API.
+pub fn natural_json(v: &Value) -> Option<String> {
+    fn write(v: &Value, out: &mut String, depth: usize) -> bool {
+        use std::fmt::Write;
+        if depth > 64 {
+            return false;
+        }
+        match v {
+            Value::Nil => out.push_str("null"),
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Int(i) if (i.unsigned_abs() as f64) <= MAX_SAFE => {
+                let _ = write!(out, "{i}");
+            }
+            Value::Float(x) if x.is_finite() => {
+                let _ = write!(out, "{x}");
+            }
+            Value::Str(s) => string(s, out),
+            Value::Array(items) => {
+                out.push('[');
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    if !write(x, out, depth + 1) {
+                        return false;
+                    }
+                }
+                out.push(']');
+            }
+            Value::Map(entries) => {
+                out.push('{');
+                for (i, (k, x)) in entries.iter().enumerate() {
+                    let Value::Str(k) = k else { return false };
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    string(k, out);
+                    out.push(':');
+                    if !write(x, out, depth + 1) {
+                        return false;
+                    }
+                }
+                out.push('}');
+            }
+            _ => return false,
+        }
+        true
+    }
+    fn string(s: &str, out: &mut String) {
+        use std::fmt::Write;
+        out.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if (c as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    let mut out = String::with_capacity(64);
+    write(v, &mut out, 0).then_some(out)
+}
+
+fn handles(js: Js) -> R<Handles> {
+    RUNTIME.with(|r| {
+        let r = r.borrow();
+        let Some(rt) = r.as_ref() else {
+            return ck(
+                ErrorKind::Internal,
+                "the addon's value runtime is not registered (load it through the package)",
+            );
+        };
+        Ok(Handles {
+            object_proto: js.deref(rt.object_proto)?,
+            map: js.deref(rt.map)?,
+            set: js.deref(rt.set)?,
+            array_from: js.deref(rt.array_from)?,
+            float: js.deref(rt.float)?,
+            iso_datetime: js.deref(rt.iso_datetime)?,
+            local_date: js.deref(rt.local_date)?,
+            local_time: js.deref(rt.local_time)?,
+            uuid: js.deref(rt.uuid)?,
+            ext: js.deref(rt.ext)?,
+            map_entries: js.deref(rt.map_entries)?,
+        })
+    })
+}
+
+/// Deeper than this the conversion stops: the core's own bound (512) refuses such values
+/// anyway, with its own error.
+const MAX_DEPTH: usize = 1000;
+
+const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+
+/// Converts JavaScript values to core values.
+pub struct ToCore {
+    js: Js,
+    h: Option<Handles>,
+    /// Containers on the current path, for cycle detection.
+    path: Vec<V>,
+}
+
+impl ToCore {
+    pub fn new(js: Js) -> ToCore {
+        ToCore { js, h: None, path: Vec::new() }
+    }
+
+    fn h(&mut self) -> R<Handles> {
+        if let Some(h) = self.h {
+            return Ok(h);
+        }
+        let h = handles(self.js)?;
+        self.h = Some(h);
+        Ok(h)
+    }
+
+    /// Converts one value.
+    pub fn value(&mut self, v: V) -> R<Value> {
+        let js = self.js;
+        match js.type_of(v)? {
+            sys::ValueType::napi_undefined | sys::ValueType::napi_null => Ok(Value::Nil),
+            sys::ValueType::napi_boolean => Ok(Value::Bool(js.get_bool(v)?)),
+            sys::ValueType::napi_number => Ok(number(js.get_f64(v)?)),
+            sys::ValueType::napi_string => Ok(Value::Str(js.get_string(v)?)),
+            sys::ValueType::napi_bigint => bigint(js, v).map(Value::Int),
+            sys::ValueType::napi_object => self.object(v),
+            sys::ValueType::napi_function => {
+                ck(ErrorKind::UnsupportedType, "a function cannot be cached (only data: see the value mapping)")
+            }
+            sys::ValueType::napi_symbol => ck(ErrorKind::UnsupportedType, "a symbol cannot be cached"),
+            _ => ck(ErrorKind::UnsupportedType, "this JavaScript value cannot be cached"),
+        }
+    }
+
+    fn enter(&mut self, v: V) -> R<()> {
+        if self.path.len() >= MAX_DEPTH {
+            return ck(ErrorKind::DecodeBounds, format!("value nested deeper than {MAX_DEPTH} levels"));
+        }
+        for &a in &self.path {
+            if self.js.strict_equals(a, v)? {
+                return ck(
+                    ErrorKind::UnsupportedType,
+                    "a cyclic structure cannot be cached (an object contains itself)",
+                );
+            }
+        }
+        self.path.push(v);
+        Ok(())
+    }
+
+    fn object(&mut self, v: V) -> R<Value> {
+        let js = self.js;
+        if js.is_array(v)? {
+            self.enter(v)?;
+            let n = js.array_len(v)?;
+            let mut items = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                items.push(self.value(js.element(v, i)?)?);
+            }
+            self.path.pop();
+            return Ok(Value::Array(items));
+        }
+        if let Some(b) = js.uint8_bytes(v)? {
+            return Ok(Value::Bytes(b.to_vec()));
+        }
+        if let Some(b) = js.arraybuffer_bytes(v)? {
+            return Ok(Value::Bytes(b.to_vec()));
+        }
+        if js.is_date(v)? {
+            return date_to_core(js.date_value(v)?).map(Value::DateTime);
+        }
+        let proto = js.prototype(v)?;
+        let h = self.h()?;
+        if js.type_of(proto)? == sys::ValueType::napi_null || js.strict_equals(proto, h.object_proto)? {
+            self.enter(v)?;
+            let keys = js.own_keys(v)?;
+            let n = js.array_len(keys)?;
+            let mut entries = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let k = js.element(keys, i)?;
+                let key = js.get_string(k)?;
+                let val = self.value(js.get(v, k)?)?;
+                entries.push((Value::Str(key), val));
+            }
+            self.path.pop();
+            return Ok(Value::Map(entries));
+        }
+        if js.instance_of(v, h.map)? {
+            self.enter(v)?;
+            let undef = js.undefined()?;
+            let pairs = js.call(undef, h.array_from, &[v])?;
+            let n = js.array_len(pairs)?;
+            let mut entries = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let pair = js.element(pairs, i)?;
+                let k = self.value(js.element(pair, 0)?)?;
+                let val = self.value(js.element(pair, 1)?)?;
+                entries.push((k, val));
+            }
+            self.path.pop();
+            return Ok(Value::Map(entries));
+        }
+        if js.instance_of(v, h.set)? {
+            self.enter(v)?;
+            let undef = js.undefined()?;
+            let items = js.call(undef, h.array_from, &[v])?;
+            let n = js.array_len(items)?;
+            let mut out = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                out.push(self.value(js.element(items, i)?)?);
+            }
+            self.path.pop();
+            return Ok(Value::Set(out));
+        }
+        if js.instance_of(v, h.map_entries)? {
+            self.enter(v)?;
+            let pairs = js.get_named(v, c"entries")?;
+            if !js.is_array(pairs)? {
+                return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
+            }
+            let n = js.array_len(pairs)?;
+            let mut entries = Vec::with_capacity(n as usize);
+            for i in 0..n {
+                let pair = js.element(pairs, i)?;
+                if !js.is_array(pair)? || js.array_len(pair)? != 2 {
+                    return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
+                }
+                let k = self.value(js.element(pair, 0)?)?;
+                let val = self.value(js.element(pair, 1)?)?;
+                entries.push((k, val));
+            }
+            self.path.pop();
+            return Ok(Value::Map(entries));
+        }
+        if js.instance_of(v, h.float)? {
+            let x = js.get_named(v, c"value")?;
+            if js.type_of(x)? != sys::ValueType::napi_number {
+                return ck(ErrorKind::InvalidArgument, "Float.value must be a number");
+            }
+            return Ok(Value::Float(js.get_f64(x)?));
+        }
+        let text = |what: &str| -> R<String> {
+            let x = js.get_named(v, c"value")?;
+            if js.type_of(x)? != sys::ValueType::napi_string {
+                return ck(ErrorKind::InvalidArgument, format!("{what}.value must be a string"));
+            }
+            js.get_string(x)
+        };
+        if js.instance_of(v, h.iso_datetime)? {
+            return Ok(Value::DateTime(DateTime::parse(&text("IsoDateTime")?)?));
+        }
+        if js.instance_of(v, h.local_date)? {
+            return Ok(Value::Date(Date::parse(&text("LocalDate")?)?));
+        }
+        if js.instance_of(v, h.local_time)? {
+            return Ok(Value::Time(Time::parse(&text("LocalTime")?)?));
+        }
+        if js.instance_of(v, h.uuid)? {
+            return Ok(Value::Uuid(parse_uuid(&text("Uuid")?)?));
+        }
+        if js.instance_of(v, h.ext)? {
+            let t = js.get_f64(js.get_named(v, c"type")?)?;
+            let data = js.get_named(v, c"data")?;
+            let bytes = js.uint8_bytes(data)?.map(<[u8]>::to_vec).unwrap_or_default();
+            if !(t.fract() == 0.0 && (-128.0..=127.0).contains(&t)) {
+                return ck(ErrorKind::InvalidArgument, "Ext.type must be an integer in -128..=127");
+            }
+            return Ok(Value::Ext(t as i8, bytes));
+        }
+        let mut typed = false;
+        // Typed arrays other than Uint8Array, DataView: say so rather than "class instance".
+        unsafe {
+            sys::napi_is_typedarray(js.env, v, &mut typed);
+        }
+        if typed {
+            return ck(ErrorKind::UnsupportedType, "only Uint8Array/Buffer/ArrayBuffer are cached as bytes");
+        }
+        ck(
+            ErrorKind::UnsupportedType,
+            format!("a class instance ({}) cannot be cached: convert it to a plain object", class_name(js, v)),
+        )
+    }
+}
+
+fn class_name(js: Js, v: V) -> String {
+    let name = || -> R<String> {
+        let ctor = js.get_named(v, c"constructor")?;
+        if js.type_of(ctor)? != sys::ValueType::napi_function {
+            return Ok("object".into());
+        }
+        let n = js.get_named(ctor, c"name")?;
+        if js.type_of(n)? != sys::ValueType::napi_string {
+            return Ok("object".into());
+        }
+        js.get_string(n)
+    };
+    match name() {
+        Ok(s) if !s.is_empty() => s,
+        _ => "object".into(),
+    }
+}
+
+/// A JavaScript number: a safe integer (but not `-0`) is an `Int`, anything else a `Float`.
+pub fn number(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() <= MAX_SAFE && !(x == 0.0 && x.is_sign_negative()) {
+        Value::Int(x as i128)
+    } else {
+        Value::Float(x)
+    }
+}
+
+fn bigint(js: Js, v: V) -> R<i128> {
+    let (negative, words) = js.bigint_words(v)?;
+    let out_of_range = || ck(ErrorKind::IntegerOutOfRange, "bigint outside [-2^63, 2^64-1]");
+    if words.iter().skip(2).any(|&w| w != 0) {
+        return out_of_range();
+    }
+    let mag = u128::from(words.first().copied().unwrap_or(0)) | (u128::from(words.get(1).copied().unwrap_or(0)) << 64);
+    if negative {
+        if mag > (1u128 << 127) {
+            return out_of_range();
+        }
+        Ok((mag as i128).wrapping_neg())
+    } else if mag > i128::MAX as u128 {
+        out_of_range()
+    } else {
+        Ok(mag as i128)
+    }
+}
+
+/// Days since 1970-01-01 → (year, month, day) (Hinnant's civil_from_days).
+fn civil_from_days(z: i64) -> (i64, u8, u8) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// A `Date`'s time value (ms since the epoch, UTC) as an aware UTC datetime.
+pub fn date_to_core(ms: f64) -> R<DateTime> {
+    if !ms.is_finite() {
+        return ck(ErrorKind::InvalidTemporal, "invalid Date (its time value is NaN)");
+    }
+    let ms = ms as i64;
+    let days = ms.div_euclid(86_400_000);
+    let rem = ms.rem_euclid(86_400_000);
+    let (y, m, d) = civil_from_days(days);
+    let year = i32::try_from(y).unwrap_or(i32::MAX);
+    let date = Date::new(year, m, d)?;
+    let secs = rem / 1000;
+    let time = Time::new(
+        (secs / 3600) as u8,
+        ((secs / 60) % 60) as u8,
+        (secs % 60) as u8,
+        ((rem % 1000) * 1000) as u32,
+        Some(0),
+    )?;
+    Ok(DateTime::new(date, time))
+}
+
+/// Milliseconds since the epoch of a datetime; a naive one is read as UTC.
+fn datetime_ms(dt: &DateTime) -> f64 {
+    let micros = dt.unix_micros().unwrap_or_else(|| {
+        let t = dt.time();
+        Time::new(t.hour(), t.minute(), t.second(), t.microsecond(), Some(0))
+            .ok()
+            .and_then(|t| DateTime::new(dt.date(), t).unix_micros())
+            .unwrap_or(0)
+    });
+    micros.div_euclid(1000) as f64
+}
+
+/// Converts core values to JavaScript values.
+pub struct ToJs {
+    js: Js,
+    exact: bool,
+    h: Option<Handles>,
+}
+
+impl ToJs {
+    /// `exact`: the lossless form (see the module documentation).
+    pub fn new(js: Js, exact: bool) -> ToJs {
+        ToJs { js, exact, h: None }
+    }
+
+    fn h(&mut self) -> R<Handles> {
+        if let Some(h) = self.h {
+            return Ok(h);
+        }
+        let h = handles(self.js)?;
+        self.h = Some(h);
+        Ok(h)
+    }
+
+    fn wrap(&mut self, ctor: fn(&Handles) -> V, args: &[V]) -> R<V> {
+        let h = self.h()?;
+        self.js.construct(ctor(&h), args)
+    }
+
+    pub fn value(&mut self, v: &Value) -> R<V> {
+        let js = self.js;
+        match v {
+            Value::Nil => js.null(),
+            Value::Bool(b) => js.boolean(*b),
+            Value::Int(i) => {
+                if !self.exact && (i.unsigned_abs() as f64) <= MAX_SAFE {
+                    js.number(*i as f64)
+                } else {
+                    let mag = i.unsigned_abs();
+                    js.bigint(*i < 0, &[mag as u64, (mag >> 64) as u64])
+                }
+            }
+            Value::Float(x) => {
+                let n = js.number(*x)?;
+                if self.exact { self.wrap(|h| h.float, &[n]) } else { Ok(n) }
+            }
+            Value::Str(s) => js.string(s),
+            Value::Bytes(b) => js.buffer(b),
+            Value::Array(items) => {
+                let a = js.array(items.len())?;
+                for (i, x) in items.iter().enumerate() {
+                    let e = self.value(x)?;
+                    js.set_element(a, i as u32, e)?;
+                }
+                Ok(a)
+            }
+            Value::Map(entries) => {
+                if !self.exact && entries.iter().all(|(k, _)| matches!(k, Value::Str(_))) {
+                    let o = js.object()?;
+                    for (k, x) in entries {
+                        let Value::Str(ks) = k else { unreachable!("checked above") };
+                        let key = js.string(ks)?;
+                        let val = self.value(x)?;
+                        if ks == "__proto__" { js.define(o, key, val)? } else { js.set(o, key, val)? }
+                    }
+                    return Ok(o);
+                }
+                let pairs = js.array(entries.len())?;
+                for (i, (k, x)) in entries.iter().enumerate() {
+                    let pair = js.array(2)?;
+                    let kv = self.value(k)?;
+                    js.set_element(pair, 0, kv)?;
+                    let vv = self.value(x)?;
+                    js.set_element(pair, 1, vv)?;
+                    js.set_element(pairs, i as u32, pair)?;
+                }
+                if self.exact { self.wrap(|h| h.map_entries, &[pairs]) } else { self.wrap(|h| h.map, &[pairs]) }
+            }
+            Value::Set(items) => {
+                let a = js.array(items.len())?;
+                for (i, x) in items.iter().enumerate() {
+                    let e = self.value(x)?;
+                    js.set_element(a, i as u32, e)?;
+                }
+                self.wrap(|h| h.set, &[a])
+            }
+            Value::DateTime(dt) => {
+                if self.exact {
+                    let s = js.string(&dt.to_string())?;
+                    self.wrap(|h| h.iso_datetime, &[s])
+                } else {
+                    js.date(datetime_ms(dt))
+                }
+            }
+            Value::Date(d) => {
+                let s = js.string(&d.to_string())?;
+                self.wrap(|h| h.local_date, &[s])
+            }
+            Value::Time(t) => {
+                let s = js.string(&t.to_string())?;
+                self.wrap(|h| h.local_time, &[s])
+            }
+            Value::Uuid(u) => {
+                let s = js.string(&format_uuid(u))?;
+                self.wrap(|h| h.uuid, &[s])
+            }
+            Value::Ext(t, data) => {
+                let tv = js.number(f64::from(*t))?;
+                let dv = js.buffer(data)?;
+                self.wrap(|h| h.ext, &[tv, dv])
+            }
+        }
+    }
+}
+
+/// Converts a JavaScript value (for callers that hold a [`Js`]).
+pub fn to_core(js: Js, v: V) -> R<Value> {
+    ToCore::new(js).value(v)
+}
+
+/// Converts a JavaScript array of arguments.
+pub fn to_core_list(js: Js, v: V, what: &str) -> R<Vec<Value>> {
+    match to_core(js, v)? {
+        Value::Array(a) => Ok(a),
+        Value::Nil => Ok(Vec::new()),
+        _ => ck(ErrorKind::InvalidArgument, format!("{what} must be an array")),
+    }
+}
+
+/// Reads a string argument (validated UTF-16).
+pub fn string_arg(js: Js, v: V, what: &str) -> R<String> {
+    if js.type_of(v)? != sys::ValueType::napi_string {
+        return ck(ErrorKind::InvalidArgument, format!("{what} must be a string"));
+    }
+    js.get_string(v)
+}
+
+/// Reads a byte argument (`Uint8Array`, `Buffer` or `ArrayBuffer`) without copying.
+pub fn bytes_arg(js: Js, v: V, what: &str) -> R<Vec<u8>> {
+    if js.type_of(v)? == sys::ValueType::napi_object {
+        if let Some(b) = js.uint8_bytes(v)? {
+            return Ok(b.to_vec());
+        }
+        if let Some(b) = js.arraybuffer_bytes(v)? {
+            return Ok(b.to_vec());
+        }
+    }
+    ck(ErrorKind::InvalidArgument, format!("{what} must be a Uint8Array or Buffer"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::js::Fail;
+
+    #[test]
+    fn numbers_split_into_ints_and_floats() {
+        assert_eq!(number(1.0), Value::Int(1));
+        assert_eq!(number(-0.0), Value::Float(-0.0));
+        assert_eq!(number(1.5), Value::Float(1.5));
+        assert_eq!(number(MAX_SAFE), Value::Int(MAX_SAFE as i128));
+        assert_eq!(number(MAX_SAFE + 1.0), Value::Float(MAX_SAFE + 1.0));
+        assert!(matches!(number(f64::NAN), Value::Float(x) if x.is_nan()));
+        assert_eq!(number(f64::INFINITY), Value::Float(f64::INFINITY));
+    }
+
+    #[test]
+    fn dates_map_to_utc_datetimes() {
+        let dt = date_to_core(0.0).unwrap();
+        assert_eq!(dt.to_string(), "1970-01-01T00:00:00+00:00");
+        let dt = date_to_core(1_705_321_800_123.0).unwrap();
+        assert_eq!(dt.to_string(), "2024-01-15T12:30:00.123000+00:00");
+        assert_eq!(datetime_ms(&dt), 1_705_321_800_123.0);
+        let before = date_to_core(-1.0).unwrap();
+        assert_eq!(before.to_string(), "1969-12-31T23:59:59.999000+00:00");
+        assert_eq!(date_to_core(f64::NAN).unwrap_err_kind(), ErrorKind::InvalidTemporal);
+        let naive = DateTime::parse("2024-01-15T12:30:00").unwrap();
+        assert_eq!(datetime_ms(&naive), 1_705_321_800_000.0);
+    }
+
+    trait Kind {
+        fn unwrap_err_kind(self) -> ErrorKind;
+    }
+    impl<T> Kind for R<T> {
+        fn unwrap_err_kind(self) -> ErrorKind {
+            match self {
+                Err(Fail::Ck(e)) => e.kind(),
+                _ => panic!("expected a cachekit error"),
+            }
+        }
+    }
+}

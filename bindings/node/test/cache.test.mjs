@@ -1,0 +1,373 @@
+// The cache API against a real Redis, parameterized over every supported client (ioredis 5/6,
+// node-redis 5/6) and topology (standalone, a local 3-master cluster).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { BackendError, CachekitError, ClosedError, DecryptionError, Float, UsageError, createCache, protocol } from '../dist/index.js';
+import { CLIENTS, MASTER_A, MASTER_B, raw, sleep, startCluster, startRedis } from './helpers.mjs';
+
+const TOPOLOGIES = ['standalone', 'cluster'].filter(
+  (t) => !(t === 'cluster' && process.env.CACHEKIT_TEST_CLUSTER === '0'),
+);
+
+let server;
+let cluster;
+before(async () => {
+  server = await startRedis();
+  if (TOPOLOGIES.includes('cluster')) cluster = await startCluster();
+});
+after(async () => {
+  await server?.close();
+  await cluster?.close();
+});
+
+let unique = 0;
+const uid = (p) => `${p}${process.pid}x${++unique}`;
+
+for (const topology of TOPOLOGIES) {
+  for (const kind of CLIENTS) {
+    describe(`${kind.name} (${topology})`, () => {
+      let conn;
+      let direct;
+      const caches = [];
+      const make = (opts = {}) => {
+        const c = createCache({ redis: conn.client, ...opts });
+        caches.push(c);
+        return c;
+      };
+      before(async () => {
+        conn = topology === 'cluster' ? await kind.cluster(cluster.ports) : await kind.standalone(server.url);
+        direct = raw(topology === 'cluster' ? cluster.ports : server.url);
+      });
+      after(async () => {
+        for (const c of caches) await c.close();
+        await conn.close();
+        direct.disconnect();
+      });
+
+      test('set, get, has, delete round trip every value kind', async () => {
+        const c = make({ namespace: uid('rt') });
+        const value = {
+          int: 42,
+          float: 1.5,
+          big: 2n ** 60n,
+          neg: -(2n ** 63n),
+          str: 'héllo ✓',
+          bytes: Buffer.from([0, 255]),
+          list: [1, 'two', null, true],
+          when: new Date(Date.UTC(2024, 0, 15, 12, 30, 0, 123)),
+          nested: { a: { b: [new Map([[1, 'one']])] } },
+        };
+        assert.equal(await c.set('k', value), true);
+        assert.equal(await c.has('k'), true);
+        const back = await c.get('k');
+        assert.deepEqual(back, value);
+        // Another process (a fresh engine) reads the same bytes from Redis.
+        const other = make({ namespace: c.keyFor('x').split(':')[1] });
+        assert.deepEqual(await other.get('k'), value);
+        assert.equal(await c.delete('k'), true);
+        assert.equal(await c.get('k'), undefined);
+        assert.equal(await c.has('k'), false);
+        assert.equal(await c.delete('k'), false);
+      });
+
+      test('direct keys live under ns:{namespace}: with the default TTL of the preset', async () => {
+        const ns = uid('ttl');
+        const c = make({ namespace: ns, preset: 'minimal' });
+        await c.set('k', 'v');
+        assert.equal(await direct.exists(`ns:${ns}:k`), 1);
+        const ttl = await direct.ttl(`ns:${ns}:k`);
+        assert.ok(ttl > 290 && ttl <= 300, `minimal preset TTL 300, got ${ttl}`);
+        await c.set('n', 'v', { ttl: 'never' });
+        assert.equal(await direct.ttl(`ns:${ns}:n`), -1);
+        await c.set('s', 'v', { ttl: 0.2 });
+        assert.equal(await direct.ttl(`ns:${ns}:s`), 1, 'sub-second TTLs round up to 1 s');
+        const io = make({ namespace: ns, preset: 'io' });
+        await io.set('io', 1);
+        assert.ok((await direct.ttl(`ns:${ns}:io`)) > 3500);
+        for (const bad of [0, -1, Number.NaN, Infinity]) {
+          await assert.rejects(c.set('bad', 1, { ttl: bad }), (e) => e instanceof UsageError && e.kind === 'invalid_ttl');
+        }
+      });
+
+      test('entries expire with their TTL (L1 included)', async () => {
+        const ns = uid('exp');
+        const c = make({ namespace: ns });
+        const reader = make({ namespace: ns, l1: false });
+        await c.set('k', 'v', { ttl: 2 });
+        assert.equal(await c.get('k'), 'v', 'L1 keeps it for ttl - 1 s');
+        assert.equal(await reader.get('k'), 'v');
+        await sleep(2200);
+        assert.equal(await c.get('k'), undefined);
+        assert.equal(await reader.get('k'), undefined);
+      });
+
+      test('uncacheable values are refused at set with typed errors', async () => {
+        const c = make({ namespace: uid('bad') });
+        class Point {
+          constructor() {
+            this.x = 1;
+          }
+        }
+        const cyclic = {};
+        cyclic.self = cyclic;
+        for (const [v, kind] of [
+          [() => 1, 'unsupported_type'],
+          [Symbol('s'), 'unsupported_type'],
+          [new Point(), 'unsupported_type'],
+          [cyclic, 'unsupported_type'],
+          ['\ud800', 'invalid_string'],
+          [2n ** 64n, 'integer_out_of_range'],
+          [new Set([1]), 'unsupported_type'],
+        ]) {
+          await assert.rejects(c.set('k', v), (e) => e instanceof UsageError && e.kind === kind && e.code >= 100 && e.code < 200);
+        }
+        assert.equal(await c.get('k'), undefined);
+      });
+
+      test('tags and namespaces invalidate L1 and Redis', async () => {
+        const ns = uid('inv');
+        const c = make({ namespace: ns });
+        const other = make({ namespace: uid('keep') });
+        const tag = uid('tag');
+        await c.set('a', 1, { tags: [tag] });
+        await c.set('b', 2, { tags: [tag] });
+        await c.set('c', 3);
+        await other.set('d', 4);
+        assert.equal(await c.invalidate({ tags: [tag] }), 3, 'two entries and the tag set');
+        assert.equal(await c.get('a'), undefined);
+        assert.equal(await c.get('b'), undefined);
+        assert.equal(await c.get('c'), 3);
+        const f = c.wrap(async function square(x) {
+          return x * x;
+        });
+        assert.equal(await f(3), 9);
+        assert.ok((await c.invalidate({ namespace: ns })) >= 2);
+        assert.equal(await c.get('c'), undefined);
+        assert.equal(await direct.exists(c.keyFor('c')), 0);
+        assert.equal(await other.get('d'), 4, 'another namespace is untouched');
+        await c.set('e', 5);
+        assert.equal(await c.invalidate({ key: 'e' }), 1);
+        assert.equal(await c.get('e'), undefined);
+      });
+
+      test('L1 serves repeated reads; a second cache reads Redis', async () => {
+        const c = make({ namespace: uid('l1') });
+        await c.set('k', { v: 1 });
+        const before = c.health().l1.hits;
+        await c.get('k');
+        await c.get('k');
+        assert.equal(c.health().l1.hits, before + 2);
+        const noL1 = make({ namespace: c.keyFor('x').split(':')[1], l1: false });
+        assert.deepEqual(await noL1.get('k'), { v: 1 });
+        assert.equal(noL1.health().l1, null);
+        assert.match(noL1.metrics(), /cachekit_hits_total\{layer="redis"\} 1/);
+      });
+
+      test('getOrSet: 50 concurrent callers, two caches, one computation', async () => {
+        const ns = uid('stampede');
+        const a = make({ namespace: ns });
+        const b = make({ namespace: ns });
+        let calls = 0;
+        const compute = async () => {
+          calls++;
+          await sleep(150);
+          return { computed: true };
+        };
+        const results = await Promise.all(
+          Array.from({ length: 50 }, (_, i) => (i % 2 ? a : b).getOrSet('hot', compute, { ttl: 60 })),
+        );
+        assert.equal(calls, 1);
+        for (const r of results) assert.deepEqual(r, { computed: true });
+        assert.equal(await direct.exists(`ns:${ns}:hot:lock`), 0, 'fill lock released');
+      });
+
+      test('getOrSet propagates the computation error and caches nothing', async () => {
+        const c = make({ namespace: uid('throw') });
+        await assert.rejects(
+          c.getOrSet('k', async () => {
+            throw new Error('boom');
+          }),
+          /boom/,
+        );
+        assert.equal(await c.get('k'), undefined);
+        assert.equal(await c.getOrSet('k', () => 7), 7);
+      });
+
+      test('wrap: default-mode keys from the arguments, keyFn, uncacheable results', async () => {
+        const ns = uid('wrap');
+        const errors = [];
+        const c = make({ namespace: ns, onError: (e, ctx) => errors.push([e, ctx]) });
+        let calls = 0;
+        const add = c.wrap(async function add(x, y) {
+          calls++;
+          return x + y;
+        });
+        assert.equal(await add(1, 2), 3);
+        assert.equal(await add(1, 2), 3);
+        assert.equal(await add(2, 2), 4);
+        assert.equal(calls, 2);
+        const key = protocol.defaultKey({ namespace: ns, function: 'add', args: [1, 2] });
+        assert.match(key, new RegExp(`^ns:${ns}:func:add:args:[0-9a-f]{64}:1s$`));
+        assert.equal(await direct.exists(key), 1);
+        const byId = c.wrap(async (user) => ({ id: user.id, at: calls++ }), { name: 'byId', keyFn: (u) => u.id, ttl: 30 });
+        const first = await byId({ id: 7, noise: Math.random() });
+        assert.deepEqual(await byId({ id: 7, noise: Math.random() }), first);
+        assert.throws(() => c.wrap(async () => 1), (e) => e instanceof UsageError);
+        const fn = c.wrap(async function makeFn() {
+          return () => 1;
+        });
+        assert.equal(typeof (await fn()), 'function', 'an uncacheable result is still returned');
+        assert.ok(errors.some(([e]) => e.kind === 'unsupported_type'));
+        const badArgs = c.wrap(async function echo(x) {
+          return 'ran';
+        });
+        assert.equal(await badArgs(() => 1), 'ran', 'arguments that cannot be keyed: the function still runs');
+      });
+
+      test('interop entries are canonical documents under {namespace}:{operation}:{hash}', async () => {
+        const c = make();
+        const ns = uid('users').toLowerCase();
+        const getUser = c.interop({ namespace: ns, operation: 'get_user', ttl: 60 })(async (id) => ({ id, name: 'alice', score: new Float(2) }));
+        const v = await getUser(42);
+        assert.equal(v.id, 42);
+        const key = protocol.interopKey(ns, 'get_user', [42]);
+        assert.equal(key, `${ns}:get_user:${protocol.interopArgsHash([42])}`);
+        const stored = await direct.getBuffer(key);
+        assert.deepEqual(stored, protocol.canonicalValue({ id: 42, name: 'alice', score: new Float(2) }));
+        const reader = make({ l1: false });
+        const again = await reader.interop({ namespace: ns, operation: 'get_user' })(async () => {
+          throw new Error('must be a hit');
+        })(42);
+        assert.deepEqual(again, { id: 42, name: 'alice', score: 2 });
+        assert.throws(() => c.interop({ namespace: 'Bad', operation: 'x' }), (e) => e.kind === 'invalid_segment');
+        assert.equal(await c.invalidate({ interopNamespace: ns }), 1);
+        assert.equal(await direct.exists(key), 0);
+      });
+
+      test('encryption: ciphertext at rest, wrong key is a miss, rotation, fail closed', async () => {
+        const ns = uid('enc');
+        const a = make({ namespace: ns, encryption: { masterKey: MASTER_A } });
+        await a.set('secret', { card: '4111-1111' });
+        const stored = await direct.getBuffer(`ns:${ns}:secret`);
+        assert.ok(!stored.includes(Buffer.from('4111')), 'no plaintext at rest');
+        assert.deepEqual(await a.get('secret'), { card: '4111-1111' });
+        const wrong = make({ namespace: ns, l1: false, encryption: { masterKey: MASTER_B }, deleteUnreadable: false });
+        assert.equal(await wrong.get('secret'), undefined);
+        const rotated = make({ namespace: ns, l1: false, encryption: { masterKey: MASTER_B, previousKeys: [MASTER_A] } });
+        assert.deepEqual(await rotated.get('secret'), { card: '4111-1111' }, 'the previous key still decrypts');
+        await rotated.set('fresh', 1);
+        assert.equal(await make({ namespace: ns, l1: false, encryption: { masterKey: MASTER_A } }).get('fresh'), undefined);
+        const closed = make({ namespace: ns, l1: false, failClosed: true, encryption: { masterKey: Buffer.alloc(32, 9) } });
+        await assert.rejects(closed.get('secret'), (e) => e instanceof DecryptionError && e.code === 303);
+        const plain = make({ namespace: ns, l1: false });
+        assert.equal(await plain.get('fresh'), undefined, 'a plaintext reader never returns ciphertext');
+      });
+
+      test('metrics and health', async () => {
+        const c = make({ namespace: uid('m') });
+        await c.set('k', 1);
+        await c.get('k');
+        await c.get('missing');
+        const text = c.metrics();
+        assert.match(text, /# TYPE cachekit_hits_total counter/);
+        assert.match(text, /cachekit_hits_total\{layer="l1"\} 1/);
+        const h = c.health();
+        assert.equal(h.breaker.state, 'closed');
+        assert.equal(typeof h.latency.timeoutMs, 'number');
+        assert.match(h.redis, topology === 'cluster' ? /cluster/ : /redis/);
+        assert.equal(h.closed, false);
+      });
+
+      test('lock: false writes no fill lock; close() refuses later calls', async () => {
+        const ns = uid('nolock');
+        const c = make({ namespace: ns, lock: false });
+        assert.equal(await c.getOrSet('k', () => 1), 1);
+        assert.equal(await c.get('k'), 1);
+        await c.close();
+        await assert.rejects(c.get('k'), (e) => e instanceof ClosedError && e.code === 405);
+        await assert.rejects(c.getOrSet('k', () => 2), ClosedError);
+      });
+
+      test('early refresh recomputes hot keys in the background', async () => {
+        const c = make({ namespace: uid('xf'), l1: false, earlyRefresh: { beta: 1e12 } });
+        let version = 0;
+        const compute = async () => ++version;
+        assert.equal(await c.getOrSet('k', compute, { ttl: 60 }), 1);
+        assert.equal(await c.getOrSet('k', compute, { ttl: 60 }), 1, 'the hit is served');
+        for (let i = 0; i < 50 && version < 2; i++) await sleep(20);
+        assert.equal(version, 2, 'refreshed in the background');
+        assert.equal(await c.get('k'), 2);
+      });
+    });
+  }
+}
+
+describe('cache errors and options', () => {
+  test('the secure preset needs a key; the env key alone never encrypts', async () => {
+    const saved = process.env.CACHEKIT_MASTER_KEY;
+    try {
+      delete process.env.CACHEKIT_MASTER_KEY;
+      assert.throws(() => createCache({ redis: false, preset: 'secure' }), (e) => e instanceof CachekitError && e.kind === 'encryption_required');
+      assert.throws(() => createCache({ redis: false, encryption: true }), (e) => e.kind === 'encryption_required');
+      assert.throws(() => createCache({ redis: false, encryption: { masterKey: 'abc' } }), (e) => e.kind === 'invalid_master_key');
+      process.env.CACHEKIT_MASTER_KEY = MASTER_A;
+      assert.equal(createCache({ redis: false }).health().encrypted, false);
+      assert.equal(createCache({ redis: false, encryption: true }).health().encrypted, true);
+      assert.equal(createCache({ redis: false, preset: 'secure' }).health().encrypted, true);
+    } finally {
+      if (saved === undefined) delete process.env.CACHEKIT_MASTER_KEY;
+      else process.env.CACHEKIT_MASTER_KEY = saved;
+    }
+  });
+
+  test('L1-only mode works without Redis', async () => {
+    const c = createCache({ redis: false, namespace: 'solo' });
+    assert.equal(c.health().redis, 'memory');
+    await c.set('k', [1, 2]);
+    assert.deepEqual(await c.get('k'), [1, 2]);
+    let n = 0;
+    const f = c.wrap(async function twice(x) {
+      n++;
+      return x * 2;
+    });
+    assert.equal(await f(2), 4);
+    assert.equal(await f(2), 4);
+    assert.equal(n, 1);
+    await c.invalidate({ namespace: 'solo' });
+    assert.equal(await c.get('k'), undefined);
+    assert.equal(await f(2), 4);
+    assert.equal(n, 2);
+    await c.close();
+  });
+
+  test('REDIS_URL is used when no redis option is given', async () => {
+    const s = await startRedis();
+    const saved = process.env.REDIS_URL;
+    process.env.REDIS_URL = s.url;
+    try {
+      const c = createCache({ namespace: 'env' });
+      assert.equal(await c.set('k', 1), true);
+      const r = raw(s.url);
+      assert.equal(await r.exists('ns:env:k'), 1);
+      r.disconnect();
+      await c.close();
+    } finally {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+      await s.close();
+    }
+  });
+
+  test('a delete that cannot reach Redis throws BackendError', async () => {
+    const s = await startRedis();
+    const errors = [];
+    const c = createCache({ redis: s.url, namespace: 'down', onError: (e) => errors.push(e), timeout: { maxMs: 300 } });
+    assert.equal(await c.set('k', 1), true);
+    await s.stop();
+    await assert.rejects(c.delete('k'), (e) => e instanceof BackendError);
+    assert.ok(errors.length > 0);
+    await c.close();
+    await s.close();
+  });
+});

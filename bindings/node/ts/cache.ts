@@ -1,0 +1,522 @@
+/**
+ * `createCache(options)`: the cache most users meet first.
+ *
+ * @packageDocumentation
+ */
+
+import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, Outcome, RequestOptions, RequestSpec, TtlSpec } from './engine';
+import { Driver, type Driven } from './driver';
+import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
+import { nativeBackend } from './native';
+import { adapterFor, adapterForUrl, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
+
+/** The cachekit intent presets (SPEC §8): default TTL 300 / 600 / 600 / 3600 s; `secure`
+ * requires encryption. */
+export type Preset = 'minimal' | 'production' | 'secure' | 'io';
+
+/** Where a failure happened, for the {@link CacheOptions.onError} hook. */
+export interface ErrorContext {
+  /** The cache method (`get`, `set`, `getOrSet`, `wrap`, …). */
+  operation: string;
+  /** The full Redis key, when there is one. */
+  key?: string;
+  /** The Redis command that failed, if any (`get`, `set`, `setNx`, …). */
+  command?: string;
+}
+
+/** Encryption options. Without `masterKey`, `CACHEKIT_MASTER_KEY` is used (and
+ * `CACHEKIT_PREVIOUS_MASTER_KEYS` for `previousKeys`). */
+export interface EncryptionOptions {
+  /** 64 hex digits or 32 bytes. */
+  masterKey?: string | Uint8Array;
+  /** Tenant the keys are derived for; default `CACHEKIT_DEPLOYMENT_UUID` or `"default"`. */
+  tenant?: string;
+  /** Up to three decrypt-only keys (rotation). */
+  previousKeys?: (string | Uint8Array)[];
+}
+
+/** Options of {@link createCache}. */
+export interface CacheOptions {
+  /** Intent preset; default `production`. */
+  preset?: Preset;
+  /** An ioredis `Redis`/`Cluster`, a node-redis v5/v6 client or cluster (connected), a URL,
+   * or `false` for L1-only. Default: `CACHEKIT_REDIS_URL`, then `REDIS_URL`, else L1-only. */
+  redis?: RedisClientLike | string | false | null;
+  /** Namespace of the keys this cache writes: `ns:{namespace}:…` for direct keys and the
+   * default namespace of `wrap`. */
+  namespace?: string;
+  /** Default TTL in seconds (fractions round up) or `"never"`; default: the preset's. */
+  ttl?: TtlSpec;
+  /** The in-process L1 cache of stored bytes; `false` turns it off. Default 100 MiB. */
+  l1?: false | { maxBytes?: number; maxEntryBytes?: number };
+  /** `true` (key from `CACHEKIT_MASTER_KEY`) or the keys. The environment variable alone
+   * never turns encryption on; the `secure` preset requires it. */
+  encryption?: boolean | EncryptionOptions;
+  /** Circuit breaker tuning (defaults: 5 failures in 60 s open it for 30 s, 3 probes). */
+  breaker?: EngineConfig['breaker'];
+  /** Backpressure tuning (defaults: 100 in flight, 1000 queued, 100 ms wait). */
+  backpressure?: EngineConfig['backpressure'];
+  /** Adaptive command timeout clamps (defaults 50 ms … 5 s). */
+  timeout?: EngineConfig['timeout'];
+  /** The distributed fill lock of `getOrSet`/`wrap`; `false` turns it off. */
+  lock?: false | { leaseMs?: number; retryMs?: number; waitMs?: number };
+  /** Probabilistic early refresh (XFetch) of hot `getOrSet` keys; `true` is beta 1. */
+  earlyRefresh?: boolean | { beta?: number };
+  /** TTL refresh on hit (reset the TTL when less than `threshold` of it remains). */
+  ttlRefresh?: boolean | { threshold?: number };
+  /** The ByteStorage envelope (LZ4 + xxHash3) around default-mode values; default `true`. */
+  integrity?: boolean;
+  /** Throw `DecryptionError` from `get` instead of treating an entry that fails to
+   * authenticate as a miss. */
+  failClosed?: boolean;
+  /** Largest serialized value written (default 100 MiB). */
+  maxValueBytes?: number;
+  /** Delete entries that fail to decode, verify or decrypt, as cachekit-py does (default
+   * `true`); the read is a miss either way. */
+  deleteUnreadable?: boolean;
+  /** Called with every cache-layer failure (counted in the metrics either way). */
+  onError?: (error: CachekitError, context: ErrorContext) => void;
+  /** Receives one `warn` line per cache-layer failure when no `onError` is given. */
+  logger?: { warn(message: string): void };
+  /** The engine implementation (default: the napi addon). */
+  engine?: EngineBackend;
+}
+
+/** Per-call options of writes. */
+export interface SetOptions {
+  ttl?: TtlSpec;
+  tags?: string[];
+}
+
+/** Options of {@link Cache.wrap}. */
+export interface WrapOptions {
+  /** Namespace of the keys; default: the cache's. */
+  namespace?: string;
+  ttl?: TtlSpec;
+  tags?: string[];
+  /** The function identity in the key; default `fn.name` (required for anonymous functions). */
+  name?: string;
+  /** Maps the call's arguments to what the key hashes: an array replaces the argument list,
+   * anything else is the single key argument. */
+  keyFn?: (...args: never[]) => unknown;
+}
+
+/** Options of {@link Cache.interop}. */
+export interface InteropOptions {
+  /** `^[a-z0-9][a-z0-9._-]{0,63}$`, not `ns`/`nsapi`. */
+  namespace: string;
+  /** The operation name every SDK uses for this function. */
+  operation: string;
+  ttl?: TtlSpec;
+  tags?: string[];
+}
+
+/** What {@link Cache.invalidate} removes. */
+export interface InvalidateOptions {
+  /** One direct key (as given to `get`/`set`). */
+  key?: string;
+  /** Every default-mode key of the namespace (`ns:{namespace}:*`). */
+  namespace?: string;
+  /** Every interop key of this interop namespace (`{namespace}:*`). */
+  interopNamespace?: string;
+  /** Every key written with any of these tags. */
+  tags?: string[];
+}
+
+/** The cache's state, for health endpoints. */
+export interface CacheHealth extends ReturnType<Engine['health']> {
+  /** `ioredis`, `ioredis-cluster`, `node-redis`, `node-redis-cluster`, or `memory` (L1-only). */
+  redis: string;
+  closed: boolean;
+}
+
+function envFlag(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Resolves cache options and the environment into an engine configuration. */
+export function engineConfig(options: CacheOptions): EngineConfig {
+  const preset = options.preset ?? 'production';
+  const cfg: EngineConfig = { intent: preset };
+  if (options.ttl !== undefined) cfg.ttl = options.ttl;
+  if (options.integrity === false) cfg.mode = 'default-no-integrity';
+  if (options.l1 !== undefined) cfg.l1 = options.l1;
+  if (options.breaker) cfg.breaker = options.breaker;
+  if (options.backpressure) cfg.backpressure = options.backpressure;
+  if (options.timeout) cfg.timeout = options.timeout;
+  if (options.lock !== undefined) cfg.lock = options.lock;
+  if (options.earlyRefresh) cfg.earlyRefresh = options.earlyRefresh === true ? {} : options.earlyRefresh;
+  if (options.ttlRefresh) cfg.ttlRefresh = options.ttlRefresh === true ? {} : options.ttlRefresh;
+  if (options.failClosed !== undefined) cfg.failClosed = options.failClosed;
+  if (options.maxValueBytes !== undefined) cfg.maxValueBytes = options.maxValueBytes;
+  if (options.deleteUnreadable !== undefined) cfg.deleteUnreadable = options.deleteUnreadable;
+  const wanted = options.encryption === true || typeof options.encryption === 'object' || preset === 'secure';
+  if (wanted && options.encryption !== false) {
+    const enc: EncryptionOptions = typeof options.encryption === 'object' ? options.encryption : {};
+    const masterKey = enc.masterKey ?? envFlag('CACHEKIT_MASTER_KEY');
+    if (masterKey !== undefined) {
+      const previous = enc.previousKeys ?? (envFlag('CACHEKIT_PREVIOUS_MASTER_KEYS')?.split(',').filter(Boolean) ?? []);
+      cfg.encryption = {
+        masterKey,
+        previousKeys: previous,
+        tenant: enc.tenant ?? envFlag('CACHEKIT_DEPLOYMENT_UUID') ?? 'default',
+      };
+    } else if (preset !== 'secure') {
+      throw errorFor(307, 'encryption was asked for but no master key was given (option masterKey or CACHEKIT_MASTER_KEY)');
+    }
+  }
+  return cfg;
+}
+
+type AnyFn = (...args: never[]) => unknown;
+
+/**
+ * A cache: L1 in process, Redis (or Redis Cluster) behind it, every entry in the cachekit
+ * protocol's format.
+ */
+export class Cache {
+  private readonly engine: Engine;
+  private readonly backend: EngineBackend;
+  private readonly driver: Driver;
+  private readonly redisReady: Promise<RedisAdapter>;
+  private redis: RedisAdapter | undefined;
+  private closed = false;
+  private readonly integrity: boolean;
+  /** Background refreshes in progress (awaited by `close`). */
+  private readonly background = new Set<Promise<unknown>>();
+  /** The registered request profile of direct keys (the cache's namespace). */
+  private readonly nsProfile: number | undefined;
+
+  /** @internal Use {@link createCache}. */
+  constructor(
+    private readonly options: CacheOptions,
+    backend: EngineBackend,
+    engine: Engine,
+    redis: RedisAdapter | Promise<RedisAdapter>,
+  ) {
+    this.backend = backend;
+    this.engine = engine;
+    this.integrity = options.integrity !== false;
+    this.nsProfile = options.namespace ? engine.profile({ namespace: options.namespace }) : undefined;
+    this.redisReady = Promise.resolve(redis);
+    if (!(redis instanceof Promise)) this.redis = redis;
+    const lazy: RedisAdapter = {
+      kind: 'lazy',
+      get: (k) => this.io().then((r) => r.get(k)),
+      getWithTtl: (k) => this.io().then((r) => r.getWithTtl(k)),
+      set: (k, v, t) => this.io().then((r) => r.set(k, v, t)),
+      setNx: (k, t, p) => this.io().then((r) => r.setNx(k, t, p)),
+      evalRelease: (s, h, k, t) => this.io().then((r) => r.evalRelease(s, h, k, t)),
+      expire: (k, t) => this.io().then((r) => r.expire(k, t)),
+      del: (k) => this.io().then((r) => r.del(k)),
+      sadd: (k, m, t) => this.io().then((r) => r.sadd(k, m, t)),
+      smembers: (k) => this.io().then((r) => r.smembers(k)),
+      deleteMatching: (p) => this.io().then((r) => r.deleteMatching(p)),
+      close: async () => {},
+    };
+    this.driver = new Driver(engine, this.redis ?? lazy, (e, command) =>
+      this.failure(errorFor(e.code, e.message), { operation: 'redis', command: command?.name }),
+    );
+  }
+
+  private async io(): Promise<RedisAdapter> {
+    this.redis ??= await this.redisReady;
+    return this.redis;
+  }
+
+  /** Reports a cache-layer failure to the hook (never throws). */
+  private failure(error: CachekitError, context: ErrorContext): void {
+    try {
+      if (this.options.onError) this.options.onError(error, context);
+      else this.options.logger?.warn(`cachekit: ${context.operation}${context.key ? ` ${context.key}` : ''}: ${error.message}`);
+    } catch {
+      // A throwing hook must not break the cache.
+    }
+  }
+
+  private check(): void {
+    if (this.closed) throw errorFor(405, 'the cache was closed');
+  }
+
+  private fail(error: EngineError): never {
+    throw errorFor(error.code, error.message);
+  }
+
+  /** The Redis key of a direct key: `ns:{namespace}:{key}` when the cache has a namespace. */
+  keyFor(key: string, namespace = this.options.namespace): string {
+    if (typeof key !== 'string') throw errorFor(100, 'key must be a string');
+    return namespace ? `ns:${namespace}:${key}` : key;
+  }
+
+  private request(namespace: string | undefined, opts?: SetOptions, mode?: EntryMode): RequestSpec {
+    if (!opts || (opts.ttl === undefined && !opts.tags)) {
+      if (!mode && namespace === this.options.namespace) return this.nsProfile;
+      if (!namespace && !mode) return undefined;
+    }
+    const r: RequestOptions = {};
+    if (namespace) r.namespace = namespace;
+    if (opts?.ttl !== undefined) r.ttl = opts.ttl;
+    if (opts?.tags) r.tags = opts.tags;
+    if (mode) r.mode = mode;
+    return r;
+  }
+
+  private start(f: () => ReturnType<Engine['get']>): ReturnType<Engine['get']> {
+    this.check();
+    try {
+      return f();
+    } catch (e) {
+      throw fromEngineError(e);
+    }
+  }
+
+  /**
+   * Reads a value. Resolves to `undefined` on a miss; entries that cannot be read (corrupt,
+   * wrong key, written by cachekit-py's default mode) and Redis failures are misses too.
+   * @throws {UsageError} for an invalid key; {@link DecryptionError} with `failClosed`;
+   * {@link ClosedError} after `close()`.
+   */
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    const full = this.keyFor(key);
+    const step = this.start(() => this.engine.get(full, this.request(this.options.namespace)));
+    const outcome = step.type === 'done' ? step.outcome : (await this.driver.run(step)).outcome;
+    return this.value(outcome) as T | undefined;
+  }
+
+  private value(o: Outcome): unknown {
+    switch (o.kind) {
+      case 'hit':
+        return o.value;
+      case 'failed':
+        return this.fail(o.error);
+      default:
+        return undefined;
+    }
+  }
+
+  /** True when `get(key)` would find a value. */
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined;
+  }
+
+  /**
+   * Writes a value (L1 and Redis). Resolves to `true` when it reached Redis; a Redis failure
+   * is reported to `onError`, not thrown.
+   * @throws {UsageError} for a value that cannot be cached (functions, symbols, class
+   * instances, cycles, integers beyond 64 bits…) or an invalid TTL; {@link ClosedError}.
+   */
+  async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
+    const full = this.keyFor(key);
+    const step = this.start(() => this.engine.set(full, value, this.request(this.options.namespace, options)));
+    const outcome = step.type === 'done' ? step.outcome : (await this.driver.run(step)).outcome;
+    if (outcome.kind === 'failed') this.fail(outcome.error);
+    return outcome.kind === 'stored' && outcome.redis;
+  }
+
+  /**
+   * Deletes a key from L1 and Redis; resolves to whether it existed.
+   * @throws {BackendError} when Redis cannot be reached (the key may still be there).
+   */
+  async delete(key: string): Promise<boolean> {
+    const full = this.keyFor(key);
+    const step = this.start(() => this.engine.delete(full));
+    const outcome = (await this.driver.run(step)).outcome;
+    if (outcome.kind === 'failed') this.fail(outcome.error);
+    return outcome.kind === 'deleted' && outcome.existed;
+  }
+
+  /**
+   * Reads `key`, or computes it once (stampede protection: one computation per key across
+   * concurrent callers in this process, and a distributed fill lock across processes),
+   * stores and returns the value. Cache-layer failures never reach the caller; `compute`'s
+   * own exceptions do.
+   */
+  async getOrSet<T>(key: string, compute: () => T | Promise<T>, options?: SetOptions): Promise<T> {
+    this.check();
+    return this.cached(this.keyFor(key), compute, this.request(this.options.namespace, options), 'getOrSet');
+  }
+
+  /** The shared path of getOrSet / wrap / interop. */
+  private async cached<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string): Promise<T> {
+    let step;
+    try {
+      step = this.engine.getOrCompute(full, req);
+    } catch (e) {
+      this.failure(fromEngineError(e) as CachekitError, { operation, key: full });
+      return compute();
+    }
+    if (step.type === 'done' && step.outcome.kind === 'hit' && !step.refreshAhead) return step.outcome.value as T;
+    let d: Driven;
+    try {
+      d = await this.driver.run(step, compute);
+    } catch (e) {
+      // A bug in the driver or engine: never the caller's problem.
+      this.failure(fromEngineError(e) as CachekitError, { operation, key: full });
+      return compute();
+    }
+    if (d.threw) throw d.thrown;
+    const o = d.outcome;
+    if (o.kind === 'hit') {
+      if (d.refreshAhead) this.refreshInBackground(full, compute, req);
+      return o.value as T;
+    }
+    if (o.kind === 'computed') return d.computed as T;
+    if (o.kind === 'failed') {
+      // A follower whose leader's computation failed shares that failure.
+      if (o.error.code === 406) throw errorFor(406, o.error.message);
+      this.failure(errorFor(o.error.code, o.error.message), { operation, key: full });
+    }
+    return compute();
+  }
+
+  private refreshInBackground(full: string, compute: () => unknown, req: RequestSpec): void {
+    let step;
+    try {
+      step = this.engine.refresh(full, req);
+    } catch (e) {
+      this.failure(fromEngineError(e) as CachekitError, { operation: 'refresh', key: full });
+      return;
+    }
+    if (step.type === 'done') return;
+    const p = this.driver
+      .run(step, compute)
+      .then((d) => {
+        if (d.threw) this.failure(errorFor(406, String((d.thrown as Error)?.message ?? d.thrown)), { operation: 'refresh', key: full });
+      })
+      .catch((e) => this.failure(fromEngineError(e) as CachekitError, { operation: 'refresh', key: full }))
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
+  }
+
+  /**
+   * Wraps an async function: calls with the same arguments share one cached result, keyed by
+   * a default-mode key (SPEC §4) from the function's name and its arguments. The function
+   * still runs when anything in the cache layer fails, and its result is returned even when it
+   * cannot be cached.
+   */
+  wrap<F extends AnyFn>(fn: F, options: WrapOptions = {}): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
+    const name = options.name ?? fn.name;
+    if (!name) throw errorFor(100, 'wrap: an anonymous function needs options.name (its identity in the cache key)');
+    const namespace = options.namespace ?? this.options.namespace ?? null;
+    const spec = this.request(namespace ?? undefined, { ttl: options.ttl, tags: options.tags });
+    const req = typeof spec === 'object' ? this.engine.profile(spec) : spec;
+    const integrity = this.integrity;
+    const keyFn = options.keyFn as ((...a: unknown[]) => unknown) | undefined;
+    const wrapped = async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
+      this.check();
+      const run = () => fn(...args) as Awaited<ReturnType<F>>;
+      let full: string;
+      try {
+        let keyArgs: unknown[] = args;
+        if (keyFn) {
+          const k = keyFn(...args);
+          keyArgs = Array.isArray(k) ? k : [k];
+        }
+        full = this.backend.defaultKey({ namespace, function: name, args: keyArgs, integrity });
+      } catch (e) {
+        this.failure(fromEngineError(e) as CachekitError, { operation: 'wrap' });
+        return run();
+      }
+      return this.cached(full, run, req, 'wrap');
+    };
+    Object.defineProperty(wrapped, 'name', { value: `cached ${name}` });
+    return wrapped;
+  }
+
+  /**
+   * Returns a wrapper for functions whose results are shared with every cachekit SDK
+   * (cachekit-py included): interop/v1 keys `{namespace}:{operation}:{hash of the
+   * arguments}` and canonical MessagePack values.
+   */
+  interop(options: InteropOptions): <F extends AnyFn>(fn: F) => (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
+    // Validate the segments now (a bad namespace is a usage error at decoration).
+    try {
+      this.backend.interopKey(options.namespace, options.operation, []);
+    } catch (e) {
+      throw fromEngineError(e);
+    }
+    const spec = this.request(options.namespace, { ttl: options.ttl, tags: options.tags }, 'interop');
+    const req = typeof spec === 'object' ? this.engine.profile(spec) : spec;
+    return <F extends AnyFn>(fn: F) =>
+      async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
+        this.check();
+        const run = () => fn(...args) as Awaited<ReturnType<F>>;
+        let full: string;
+        try {
+          full = this.backend.interopKey(options.namespace, options.operation, args);
+        } catch (e) {
+          this.failure(fromEngineError(e) as CachekitError, { operation: 'interop' });
+          return run();
+        }
+        return this.cached(full, run, req, 'interop');
+      };
+  }
+
+  /**
+   * Invalidates by key, namespace and/or tags, in L1 and Redis; resolves to the number of
+   * Redis keys deleted.
+   * @throws {BackendError} when Redis cannot be reached.
+   */
+  async invalidate(what: InvalidateOptions): Promise<number> {
+    this.check();
+    const targets: Parameters<Engine['invalidate']>[0][] = [];
+    if (what.key !== undefined) targets.push({ key: this.keyFor(what.key) });
+    if (what.namespace !== undefined) targets.push({ namespace: what.namespace, mode: 'default' });
+    if (what.interopNamespace !== undefined) targets.push({ namespace: what.interopNamespace, mode: 'interop' });
+    for (const tag of what.tags ?? []) targets.push({ tag });
+    if (targets.length === 0) throw errorFor(100, 'invalidate needs a key, a namespace, an interopNamespace or tags');
+    let n = 0;
+    for (const t of targets) {
+      const step = this.start(() => this.engine.invalidate(t));
+      const o = (await this.driver.run(step)).outcome;
+      if (o.kind === 'failed') this.fail(o.error);
+      if (o.kind === 'invalidated') n += o.redisKeys;
+    }
+    return n;
+  }
+
+  /** Prometheus text exposition of this cache's metrics. */
+  metrics(): string {
+    return this.engine.metrics();
+  }
+
+  /** Breaker state, L1 statistics, latency estimate, backpressure. */
+  health(): CacheHealth {
+    return { ...this.engine.health(), redis: this.redis?.kind ?? 'connecting', closed: this.closed };
+  }
+
+  /** Stops the cache: later calls throw {@link ClosedError}; a connection the cache opened
+   * from a URL is closed (a client you passed in is left open). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.background]);
+    const r = await this.redisReady.catch(() => undefined);
+    await r?.close();
+  }
+}
+
+/**
+ * Creates a cache.
+ *
+ * ```ts
+ * const cache = createCache({ redis: new Redis(), namespace: 'app', ttl: 300 });
+ * const getUser = cache.wrap(async function getUser(id: number) { return db.users.find(id); });
+ * ```
+ * @throws {UsageError} for invalid options; {@link CryptoError} for a bad master key or a
+ * `secure` preset without one.
+ */
+export function createCache(options: CacheOptions = {}): Cache {
+  const backend = options.engine ?? nativeBackend;
+  const engine = backend.createEngine(engineConfig(options));
+  let redis: RedisAdapter | Promise<RedisAdapter>;
+  const r = options.redis === undefined ? (envFlag('CACHEKIT_REDIS_URL') ?? envFlag('REDIS_URL')) : options.redis;
+  if (r === undefined || r === null || r === false) redis = memoryAdapter();
+  else if (typeof r === 'string') redis = adapterForUrl(r);
+  else redis = adapterFor(r);
+  if (redis instanceof Promise) redis.catch(() => {});
+  return new Cache(options, backend, engine, redis);
+}
+
+export { ClosedError, UsageError };

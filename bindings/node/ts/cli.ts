@@ -1,0 +1,246 @@
+#!/usr/bin/env node
+/**
+ * `npx cachekit`: look at cachekit entries in Redis.
+ *
+ * @packageDocumentation
+ */
+
+import * as P from './protocol';
+import type { NativeKeyring } from './protocol';
+import { adapterForUrl, type RedisAdapter } from './redis';
+import { fromTagged, toTagged } from './tagged';
+import type { EntryMode } from './engine';
+
+const HELP = `cachekit: inspect and edit cachekit entries in Redis
+
+usage:
+  cachekit inspect <key>             what the entry at <key> is, and its value as JSON
+  cachekit get <key>                 the value at <key> as tagged JSON (exit 1 on a miss)
+  cachekit set <key> <json>          write a value (tagged JSON) as a cachekit entry
+  cachekit del <key>                 delete <key>
+  cachekit key --namespace NS --operation OP --args JSON
+                                     print the interop/v1 key of a call
+  (get/set/del/inspect also take --namespace NS --operation OP --args JSON instead of <key>)
+
+options:
+  --redis URL            Redis to use (default: CACHEKIT_REDIS_URL, REDIS_URL, redis://127.0.0.1:6379)
+  --master-key HEX       decrypt/encrypt with this master key (default: CACHEKIT_MASTER_KEY when
+                         --encrypted is given)
+  --previous-keys HEX,…  decrypt-only keys (rotation)
+  --tenant T             key-derivation tenant (default: default)
+  --encrypted            write an encrypted entry (set), using CACHEKIT_MASTER_KEY if no --master-key
+  --mode MODE            entry form: interop, default or default-no-integrity (default: guessed
+                         from the key: {ns}:{op}:{64 hex} is interop, …:1s default, …:0s no integrity)
+  --ttl SECONDS          expiry for set (default: none)
+  -h, --help             this help
+
+Values are tagged JSON: plain JSON plus {"$int": "…"}, {"$float": "…"}, {"$bytes": "hex"},
+{"$datetime": "…"}, {"$date": "…"}, {"$time": "…"}, {"$uuid": "…"}, {"$set": […]}, {"$map": [[k, v], …]}.
+
+examples:
+  cachekit inspect users:get_user:61598716255080080f6456eb065c2e51badfaa4320b0efe97469c29cffee8875
+  cachekit get --namespace users --operation get_user --args '[42]' --redis redis://127.0.0.1:6379
+  cachekit set --namespace users --operation get_user --args '[42]' '{"name": "alice"}' --ttl 600
+`;
+
+interface Args {
+  cmd: string | undefined;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+function parseArgs(argv: string[]): Args {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  const boolean = new Set(['encrypted', 'help', 'h']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-h' || a === '--help') flags.set('help', true);
+    else if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+      if (eq > 0) flags.set(name, a.slice(eq + 1));
+      else if (boolean.has(name)) flags.set(name, true);
+      else {
+        const v = argv[++i];
+        if (v === undefined) throw new Error(`--${name} needs a value`);
+        flags.set(name, v);
+      }
+    } else positional.push(a);
+  }
+  return { cmd: positional.shift(), positional, flags };
+}
+
+const INTEROP_KEY = /^[a-z0-9][a-z0-9._-]{0,63}:[a-z0-9][a-z0-9._-]{0,63}:[0-9a-f]{64}$/;
+
+function guessMode(key: string): EntryMode {
+  if (INTEROP_KEY.test(key) && !key.startsWith('ns:') && !key.startsWith('nsapi:')) return 'interop';
+  if (/:0[a-z][0-9a-f]{0,4}$/.test(key)) return 'default-no-integrity';
+  return 'default';
+}
+
+function str(a: Args, name: string): string | undefined {
+  const v = a.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+function keyOf(a: Args, consumePositional = true): string {
+  const ns = str(a, 'namespace');
+  const op = str(a, 'operation');
+  if (ns !== undefined || op !== undefined) {
+    if (ns === undefined || op === undefined) throw new Error('--namespace and --operation go together');
+    const args = fromTagged(JSON.parse(str(a, 'args') ?? '[]'));
+    if (!Array.isArray(args)) throw new Error('--args must be a JSON array');
+    return P.interopKey(ns, op, args);
+  }
+  const key = consumePositional ? a.positional.shift() : a.positional[0];
+  if (key === undefined) throw new Error('missing <key>');
+  return key;
+}
+
+function keyringOf(a: Args, required: boolean): NativeKeyring | undefined {
+  const mk = str(a, 'master-key') ?? ((required || a.flags.has('encrypted')) ? process.env.CACHEKIT_MASTER_KEY : undefined);
+  if (!mk) {
+    if (required) throw new Error('encryption needs --master-key or CACHEKIT_MASTER_KEY');
+    return undefined;
+  }
+  const prev = (str(a, 'previous-keys') ?? '').split(',').filter(Boolean);
+  return P.keyring(mk, prev, str(a, 'tenant') ?? 'default');
+}
+
+async function redis(a: Args): Promise<RedisAdapter> {
+  const url = str(a, 'redis') ?? process.env.CACHEKIT_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  return adapterForUrl(url);
+}
+
+/** Decodes stored bytes: what they are and their value. */
+export function describeEntry(key: string, bytes: Buffer, ring: NativeKeyring | undefined, mode?: EntryMode): Record<string, unknown> {
+  const out: Record<string, unknown> = { key, bytes: bytes.length };
+  if (P.isPythonFrame(bytes)) {
+    const f = P.inspectPythonFrame(bytes);
+    out.kind = 'python-frame';
+    out.note = 'written by cachekit-py default mode: Python-internal, not readable by other SDKs (share through interop mode)';
+    if (f.ok) {
+      out.header = JSON.parse(f.headerJson);
+      out.serializer = f.serializer;
+      out.payloadBytes = f.payload.length;
+    } else out.rejectedBy = f.rejectedBy;
+    return out;
+  }
+  const modes: EntryMode[] = mode ? [mode] : [guessMode(key), ...(['interop', 'default', 'default-no-integrity'] as EntryMode[]).filter((m) => m !== guessMode(key))];
+  const errors: string[] = [];
+  for (const m of modes) {
+    for (const r of ring ? [ring, undefined] : [undefined]) {
+      try {
+        const value = r ? r.entryDecode(bytes, m, key, true) : P.entryDecode(bytes, m, key, true);
+        out.kind = m === 'interop' ? 'interop' : m === 'default' ? 'envelope' : 'msgpack';
+        out.mode = m;
+        out.encrypted = r !== undefined;
+        if (m === 'default') {
+          try {
+            const plain = r ? r.decrypt(P.aad({ tenant: r.tenant, cacheKey: key, format: 'msgpack', compressed: true }), bytes) : bytes;
+            out.envelope = P.envelopeParse(plain);
+          } catch {
+            // The value decoded; the envelope details are only informative.
+          }
+        }
+        out.value = toTagged(value);
+        return out;
+      } catch (e) {
+        errors.push(`${m}${r ? ' (encrypted)' : ''}: ${(e as Error).message}`);
+      }
+    }
+  }
+  out.kind = bytes.length >= 28 && !ring ? 'encrypted?' : 'unreadable';
+  if (!ring && bytes.length >= 28) out.note = 'not a plaintext entry: probably encrypted (nonce ‖ ciphertext ‖ tag); pass --master-key';
+  out.errors = errors;
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseArgs(argv);
+  if (a.flags.has('help') || a.cmd === undefined || a.cmd === 'help') {
+    process.stdout.write(HELP);
+    return a.cmd === undefined && !a.flags.has('help') ? 2 : 0;
+  }
+  const mode = str(a, 'mode') as EntryMode | undefined;
+  switch (a.cmd) {
+    case 'key':
+      console.log(keyOf(a));
+      return 0;
+    case 'inspect':
+    case 'get': {
+      const key = keyOf(a);
+      const r = await redis(a);
+      try {
+        const bytes = await r.get(key);
+        if (bytes === null) {
+          console.log(JSON.stringify(a.cmd === 'get' ? { hit: false } : { key, kind: 'none' }));
+          return 1;
+        }
+        const d = describeEntry(key, bytes, keyringOf(a, false), mode);
+        if (a.cmd === 'inspect') {
+          const ttl = (await r.getWithTtl(key))[1];
+          d.ttl = ttl;
+          console.log(JSON.stringify(d, null, 2));
+          return 'value' in d ? 0 : 1;
+        }
+        if (!('value' in d)) {
+          console.error(`cachekit: cannot read ${key}: ${String(d.note ?? (d.errors as string[] | undefined)?.join('; ') ?? d.kind)}`);
+          return 1;
+        }
+        console.log(JSON.stringify(d.value));
+        return 0;
+      } finally {
+        await r.close();
+      }
+    }
+    case 'set': {
+      const key = keyOf(a);
+      const json = a.positional.shift();
+      if (json === undefined) throw new Error('missing <json> value');
+      const value = fromTagged(JSON.parse(json));
+      const m = mode ?? guessMode(key);
+      const ring = a.flags.has('encrypted') || str(a, 'master-key') ? keyringOf(a, true) : undefined;
+      const bytes = ring ? ring.entryEncode(value, m, key) : P.entryEncode(value, m, key);
+      const ttlText = str(a, 'ttl');
+      const ttl = ttlText === undefined ? null : Math.ceil(Number(ttlText));
+      if (ttl !== null && !(ttl > 0)) throw new Error('--ttl must be a positive number of seconds');
+      const r = await redis(a);
+      try {
+        await r.set(key, bytes, ttl);
+      } finally {
+        await r.close();
+      }
+      console.log(JSON.stringify({ key, mode: m, encrypted: ring !== undefined, bytes: bytes.length, ttl }));
+      return 0;
+    }
+    case 'del': {
+      const key = keyOf(a);
+      const r = await redis(a);
+      try {
+        const n = await r.del([key]);
+        console.log(JSON.stringify({ key, deleted: n }));
+        return n > 0 ? 0 : 1;
+      } finally {
+        await r.close();
+      }
+    }
+    default:
+      process.stderr.write(`cachekit: unknown command ${a.cmd}\n\n${HELP}`);
+      return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      const err = e as { message?: string; kind?: string };
+      process.stderr.write(`cachekit: ${err.kind ? `${err.kind}: ` : ''}${err.message ?? String(e)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * The napi addon: loading it, and the {@link EngineBackend} and protocol primitives it
+ * provides.
+ *
+ * @packageDocumentation
+ */
+
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+import type { Engine, EngineBackend, EngineConfig, InvalidateTarget, Reply, RequestOptions, RequestSpec, Step } from './engine';
+import { fromEngineError, guard } from './errors';
+import { valueRuntime } from './values';
+
+/** The addon's `Keyring` class. */
+export interface NativeKeyring {
+  readonly tenant: string;
+  fingerprint(): Buffer;
+  encrypt(aad: Uint8Array, plaintext: Uint8Array): Buffer;
+  sealWithNonce(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Buffer;
+  decrypt(aad: Uint8Array, stored: Uint8Array): Buffer;
+  entryEncode(value: unknown, mode: string, key: string): Buffer;
+  entryDecode(bytes: Uint8Array, mode: string, key: string, exact?: boolean): unknown;
+}
+
+/** Everything the addon exports. */
+export interface Addon {
+  NativeEngine: new (config: EngineConfig) => Engine;
+  Keyring: {
+    new (masterKey: string | Uint8Array, previousKeys?: (string | Uint8Array)[] | null, tenant?: string): NativeKeyring;
+    fromHex(current: string, previousCsv: string, tenant: string): NativeKeyring;
+  };
+  registerRuntime(runtime: typeof valueRuntime): void;
+  version(): string;
+  errorKinds(): { code: number; name: string; description: string }[];
+  exactValue(value: unknown): unknown;
+  serialize(value: unknown): Buffer;
+  deserialize(bytes: Uint8Array, exact?: boolean): unknown;
+  canonicalValue(value: unknown): Buffer;
+  canonicalArgs(args: unknown[]): Buffer;
+  interopDecode(bytes: Uint8Array, exact?: boolean): unknown;
+  interopArgsHash(args: unknown[]): string;
+  interopKey(namespace: string, operation: string, args: unknown[]): string;
+  defaultKey(spec: Parameters<EngineBackend['defaultKey']>[0]): string;
+  defaultKeyOf(namespace: string | null, fn: string, args: unknown[], integrity: boolean): string;
+  envelopeStore(bytes: Uint8Array): Buffer;
+  envelopeRetrieve(bytes: Uint8Array): Buffer;
+  envelopeParse(bytes: Uint8Array): {
+    compressedSize: number;
+    originalSize: number;
+    checksum: string;
+    format: string;
+    encoding: 'bin' | 'int-array';
+  };
+  entryEncode(value: unknown, mode: string, key: string): Buffer;
+  entryDecode(bytes: Uint8Array, mode: string, key: string, exact?: boolean): unknown;
+  aad(spec: { tenant: string; cacheKey: string; format: string; compressed: boolean; originalType?: string | null }): Buffer;
+  deriveSalt(domain: string, tenant: string): Buffer;
+  deriveKey(master: string | Uint8Array, domain: string, tenant: string): Buffer;
+  keyFingerprint(key: Uint8Array): Buffer;
+  checkMasterKey(key: string | Uint8Array): void;
+  isPythonFrame(bytes: Uint8Array): boolean;
+  inspectPythonFrame(
+    bytes: Uint8Array,
+    strict?: boolean,
+  ): { ok: true; headerJson: string; serializer: string | null; payload: Buffer } | { ok: false; rejectedBy: string };
+}
+
+let loaded: Addon | undefined;
+
+/** Loads the addon: `$CACHEKIT_NODE_ADDON`, else `cachekit.node` next to package.json. */
+export function addon(): Addon {
+  if (loaded) return loaded;
+  const req = createRequire(__filename);
+  const path = process.env.CACHEKIT_NODE_ADDON || join(__dirname, '..', 'cachekit.node');
+  const a = req(path) as Addon;
+  a.registerRuntime(valueRuntime);
+  loaded = a;
+  return a;
+}
+
+/** Wraps an engine so errors it throws become `CachekitError`s. */
+class GuardedEngine implements Engine {
+  constructor(private readonly e: Engine) {}
+  profile(o: RequestOptions): number {
+    try {
+      return this.e.profile(o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  get(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.get(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  set(k: string, v: unknown, o?: RequestSpec): Step {
+    try {
+      return this.e.set(k, v, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  getOrCompute(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.getOrCompute(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  refresh(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.refresh(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  delete(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.delete(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  invalidate(t: InvalidateTarget): Step {
+    try {
+      return this.e.invalidate(t);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onReply(op: number, r: Reply): Step {
+    try {
+      return this.e.onReply(op, r);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onError(op: number, m: string | null): Step {
+    try {
+      return this.e.onError(op, m);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onComputed(op: number, v: unknown): Step {
+    try {
+      return this.e.onComputed(op, v);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onComputeFailed(op: number, m: string): Step {
+    try {
+      return this.e.onComputeFailed(op, m);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  resume(op: number): Step {
+    try {
+      return this.e.resume(op);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  abandon(op: number) {
+    return this.e.abandon(op);
+  }
+  pendingOps() {
+    return this.e.pendingOps();
+  }
+  commandTimeout() {
+    return this.e.commandTimeout();
+  }
+  metrics() {
+    return this.e.metrics();
+  }
+  health() {
+    return this.e.health();
+  }
+  encrypted() {
+    return this.e.encrypted();
+  }
+  defaultTtl() {
+    return this.e.defaultTtl();
+  }
+  mode() {
+    return this.e.mode();
+  }
+}
+
+/** The napi engine backend. */
+export const nativeBackend: EngineBackend = {
+  createEngine(config: EngineConfig): Engine {
+    const a = addon();
+    return new GuardedEngine(guard(() => new a.NativeEngine(config)));
+  },
+  defaultKey(spec) {
+    const a = addon();
+    try {
+      if (spec.kwargs === undefined && spec.serializer === undefined) {
+        return a.defaultKeyOf(spec.namespace ?? null, spec.function, spec.args ?? [], spec.integrity ?? true);
+      }
+      return a.defaultKey(spec);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  },
+  interopKey(namespace, operation, args) {
+    return guard(() => addon().interopKey(namespace, operation, args));
+  },
+};

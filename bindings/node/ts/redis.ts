@@ -1,0 +1,307 @@
+/**
+ * Redis I/O through the client the user already has: an ioredis `Redis` or `Cluster`, a
+ * node-redis (v5/v6) client or cluster, or a URL. Each adapter executes the engine's
+ * {@link Command}s and nothing else; it decides nothing.
+ *
+ * @packageDocumentation
+ */
+
+import { createRequire } from 'node:module';
+
+import type { Command, Reply } from './engine';
+
+/** The commands the engine needs, on one kind of client. */
+export interface RedisAdapter {
+  /** `ioredis`, `ioredis-cluster`, `node-redis`, `node-redis-cluster` or `memory`. */
+  readonly kind: string;
+  get(key: string): Promise<Buffer | null>;
+  getWithTtl(key: string): Promise<[Buffer | null, number]>;
+  set(key: string, value: Uint8Array, ttl: number | null): Promise<unknown>;
+  setNx(key: string, token: string, px: number): Promise<string | null>;
+  evalRelease(script: string, sha1: string, key: string, token: string): Promise<number>;
+  expire(key: string, ttl: number): Promise<number>;
+  del(keys: string[]): Promise<number>;
+  sadd(key: string, member: string, ttl: number | null): Promise<number>;
+  smembers(key: string): Promise<Buffer[]>;
+  deleteMatching(pattern: string): Promise<number>;
+  /** Closes the connection when the cache created it; a user's client is left open. */
+  close(): Promise<void>;
+}
+
+/** Executes one command on an adapter and returns the reply in the engine's shape. */
+export async function execute(a: RedisAdapter, c: Command): Promise<Reply> {
+  switch (c.name) {
+    case 'get':
+      return a.get(c.key);
+    case 'getWithTtl':
+      return a.getWithTtl(c.key);
+    case 'set':
+      await a.set(c.key, c.value, c.ttl);
+      return 'OK';
+    case 'setNx':
+      return a.setNx(c.key, c.token, c.px);
+    case 'evalRelease':
+      return a.evalRelease(c.script, c.sha1, c.key, c.token);
+    case 'expire':
+      return a.expire(c.key, c.ttl);
+    case 'del':
+      return a.del(c.keys);
+    case 'sadd':
+      return a.sadd(c.key, c.member, c.ttl);
+    case 'smembers':
+      return a.smembers(c.key);
+    case 'deleteMatching':
+      return a.deleteMatching(c.pattern);
+  }
+}
+
+// ------------------------------------------------------------------ hash slots
+
+const CRC16_TABLE = (() => {
+  const t = new Uint16Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i << 8;
+    for (let j = 0; j < 8; j++) c = c & 0x8000 ? ((c << 1) ^ 0x1021) & 0xffff : (c << 1) & 0xffff;
+    t[i] = c;
+  }
+  return t;
+})();
+
+/** The Redis Cluster hash slot of a key (CRC16/XMODEM of the hash tag or the key, mod 16384). */
+export function hashSlot(key: string): number {
+  let b = Buffer.from(key, 'utf8');
+  const open = b.indexOf(0x7b);
+  if (open >= 0) {
+    const close = b.indexOf(0x7d, open + 1);
+    if (close > open + 1) b = b.subarray(open + 1, close);
+  }
+  let crc = 0;
+  for (const byte of b) crc = ((crc << 8) & 0xffff) ^ (CRC16_TABLE[((crc >> 8) ^ byte) & 0xff] ?? 0);
+  return crc & 16383;
+}
+
+/** Groups keys by hash slot (a multi-key command must stay within one slot in a cluster). */
+export function bySlot(keys: string[]): string[][] {
+  const groups = new Map<number, string[]>();
+  for (const k of keys) {
+    const s = hashSlot(k);
+    const g = groups.get(s);
+    if (g) g.push(k);
+    else groups.set(s, [k]);
+  }
+  return [...groups.values()];
+}
+
+function isNoScript(e: unknown): boolean {
+  return e instanceof Error && /NOSCRIPT/i.test(e.message);
+}
+
+// ------------------------------------------------------------------ ioredis
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Any = any;
+
+function ioredisAdapter(client: Any, owned: boolean): RedisAdapter {
+  const cluster = typeof client.nodes === 'function' && client.isCluster === true;
+  const scanNode = async (node: Any, pattern: string): Promise<number> => {
+    let cursor = '0';
+    let n = 0;
+    do {
+      const [next, keys] = (await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500)) as [string, string[]];
+      cursor = next;
+      if (keys.length > 0) {
+        if (cluster) {
+          // One key per UNLINK: keys on one node may still be in different slots.
+          const p = node.pipeline();
+          for (const k of keys) p.unlink(k);
+          for (const [err, r] of (await p.exec()) as [Error | null, number][]) {
+            if (err) throw err;
+            n += r;
+          }
+        } else {
+          n += (await node.unlink(...keys)) as number;
+        }
+      }
+    } while (cursor !== '0');
+    return n;
+  };
+  return {
+    kind: cluster ? 'ioredis-cluster' : 'ioredis',
+    get: (key) => client.getBuffer(key),
+    async getWithTtl(key) {
+      const res = (await client.pipeline().getBuffer(key).ttl(key).exec()) as [Error | null, unknown][];
+      for (const [err] of res) if (err) throw err;
+      return [(res[0]?.[1] as Buffer | null) ?? null, Number(res[1]?.[1] ?? -2)];
+    },
+    set: (key, value, ttl) =>
+      ttl === null ? client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)) : client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), 'EX', ttl),
+    setNx: (key, token, px) => client.set(key, token, 'PX', px, 'NX'),
+    async evalRelease(script, sha1, key, token) {
+      try {
+        return await client.evalsha(sha1, 1, key, token);
+      } catch (e) {
+        if (!isNoScript(e)) throw e;
+        return client.eval(script, 1, key, token);
+      }
+    },
+    expire: (key, ttl) => client.expire(key, ttl),
+    async del(keys) {
+      if (!cluster) return client.del(...keys);
+      let n = 0;
+      for (const group of bySlot(keys)) n += (await client.del(...group)) as number;
+      return n;
+    },
+    async sadd(key, member, ttl) {
+      if (ttl === null) return client.sadd(key, member);
+      const res = (await client.pipeline().sadd(key, member).expire(key, ttl).exec()) as [Error | null, number][];
+      for (const [err] of res) if (err) throw err;
+      return res[0]?.[1] ?? 0;
+    },
+    smembers: (key) => client.smembersBuffer(key),
+    async deleteMatching(pattern) {
+      if (!cluster) return scanNode(client, pattern);
+      let n = 0;
+      for (const node of client.nodes('master') as Any[]) n += await scanNode(node, pattern);
+      return n;
+    },
+    async close() {
+      if (owned) await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+// ------------------------------------------------------------------ node-redis (v5, v6)
+
+/** RESP_TYPES.BLOB_STRING in node-redis ≥ 5 (the type byte `$`). */
+const BLOB_STRING = 36;
+
+function nodeRedisAdapter(client: Any, owned: boolean): RedisAdapter {
+  const cluster = Array.isArray(client.masters) && typeof client.nodeClient === 'function';
+  const bin = client.withTypeMapping({ [BLOB_STRING]: Buffer });
+  const scanClient = async (c: Any, pattern: string): Promise<number> => {
+    let cursor: string | number = '0';
+    let n = 0;
+    do {
+      const r = (await c.scan(String(cursor), { MATCH: pattern, COUNT: 500 })) as { cursor: string | number; keys: string[] };
+      cursor = r.cursor;
+      for (const group of cluster ? r.keys.map((k) => [k]) : r.keys.length ? [r.keys] : []) {
+        n += (await c.unlink(group)) as number;
+      }
+    } while (String(cursor) !== '0');
+    return n;
+  };
+  return {
+    kind: cluster ? 'node-redis-cluster' : 'node-redis',
+    get: (key) => bin.get(key),
+    async getWithTtl(key) {
+      // Both commands go out in the same tick: node-redis pipelines them on one connection
+      // (a MULTI would lose the Buffer type mapping on clusters).
+      const [v, t] = (await Promise.all([bin.get(key), client.ttl(key)])) as [Buffer | null, number];
+      return [v ?? null, Number(t)];
+    },
+    set: (key, value, ttl) => {
+      const b = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      return ttl === null ? client.set(key, b) : client.set(key, b, { EX: ttl });
+    },
+    setNx: (key, token, px) => client.set(key, token, { PX: px, NX: true }),
+    async evalRelease(script, sha1, key, token) {
+      const opts = { keys: [key], arguments: [token] };
+      try {
+        return await client.evalSha(sha1, opts);
+      } catch (e) {
+        if (!isNoScript(e)) throw e;
+        return client.eval(script, opts);
+      }
+    },
+    expire: (key, ttl) => client.expire(key, ttl),
+    async del(keys) {
+      if (!cluster) return client.del(keys);
+      let n = 0;
+      for (const group of bySlot(keys)) n += (await client.del(group)) as number;
+      return n;
+    },
+    async sadd(key, member, ttl) {
+      const n = (await client.sAdd(key, member)) as number;
+      if (ttl !== null) await client.expire(key, ttl);
+      return n;
+    },
+    smembers: (key) => bin.sMembers(key),
+    async deleteMatching(pattern) {
+      if (!cluster) return scanClient(client, pattern);
+      let n = 0;
+      for (const master of client.masters as Any[]) n += await scanClient(await client.nodeClient(master), pattern);
+      return n;
+    },
+    async close() {
+      if (!owned) return;
+      if (typeof client.close === 'function') await client.close();
+      else await client.quit();
+    },
+  };
+}
+
+// ------------------------------------------------------------------ no Redis
+
+/** L1-only mode: an always-empty Redis (reads miss, writes succeed, deletes find nothing). */
+export function memoryAdapter(): RedisAdapter {
+  return {
+    kind: 'memory',
+    get: async () => null,
+    getWithTtl: async () => [null, -2],
+    set: async () => 'OK',
+    setNx: async () => 'OK',
+    evalRelease: async () => 1,
+    expire: async () => 0,
+    del: async () => 0,
+    sadd: async () => 1,
+    smembers: async () => [],
+    deleteMatching: async () => 0,
+    close: async () => {},
+  };
+}
+
+// ------------------------------------------------------------------ detection
+
+/** Something that looks like a supported Redis client. */
+export type RedisClientLike = object;
+
+/** Builds the adapter for a client instance. */
+export function adapterFor(client: RedisClientLike, owned = false): RedisAdapter {
+  const c = client as Any;
+  if (typeof c.getBuffer === 'function') return ioredisAdapter(c, owned);
+  if (typeof c.withTypeMapping === 'function') return nodeRedisAdapter(c, owned);
+  throw new TypeError(
+    'redis: expected an ioredis Redis/Cluster, a node-redis (v5+) client or cluster, a URL, or false for L1-only',
+  );
+}
+
+/** Connects to a URL with ioredis when installed, else node-redis. */
+export async function adapterForUrl(url: string): Promise<RedisAdapter> {
+  const req = createRequire(__filename);
+  const tryRequire = (name: string): Any => {
+    try {
+      return req(name);
+    } catch {
+      try {
+        return createRequire(process.cwd() + '/')(name);
+      } catch {
+        return undefined;
+      }
+    }
+  };
+  const io = tryRequire('ioredis');
+  if (io) {
+    const Redis = io.default ?? io.Redis ?? io;
+    const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+    client.on('error', () => {});
+    return ioredisAdapter(client, true);
+  }
+  const nr = tryRequire('redis');
+  if (nr) {
+    const client = nr.createClient({ url, socket: { reconnectStrategy: (n: number) => Math.min(n * 100, 2000) } });
+    client.on('error', () => {});
+    await client.connect();
+    return nodeRedisAdapter(client, true);
+  }
+  throw new Error(`redis: a URL (${url}) needs the ioredis or redis package installed`);
+}

@@ -1,0 +1,89 @@
+/**
+ * Tagged JSON (the conformance vectors' notation): plain JSON plus `{"$int": "…"}`,
+ * `{"$float": "…"}`, `{"$bytes": "hex"}`, `{"$datetime"|"$date"|"$time"|"$uuid": "…"}`,
+ * `{"$set": […]}`, `{"$map": [[k, v], …]}`. Used by the CLI to read and print values
+ * exactly.
+ *
+ * @packageDocumentation
+ */
+
+import { Ext, Float, IsoDateTime, LocalDate, LocalTime, MapEntries, Uuid } from './values';
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** A tagged JSON document (already `JSON.parse`d) → a value for the cache. */
+export function fromTagged(j: unknown): unknown {
+  if (j === null || typeof j === 'boolean' || typeof j === 'string') return j;
+  if (typeof j === 'number') return Number.isInteger(j) ? j : j;
+  if (Array.isArray(j)) return j.map(fromTagged);
+  if (typeof j !== 'object') throw new TypeError(`not JSON: ${String(j)}`);
+  const entries = Object.entries(j as Record<string, unknown>);
+  if (entries.length === 1 && entries[0]![0].startsWith('$')) {
+    const [tag, v] = entries[0]!;
+    const text = () => {
+      if (typeof v !== 'string') throw new TypeError(`${tag} expects a string`);
+      return v;
+    };
+    switch (tag) {
+      case '$int':
+        return BigInt(text());
+      case '$float': {
+        const t = text();
+        const special: Record<string, number> = { nan: NaN, inf: Infinity, '-inf': -Infinity };
+        return new Float(t in special ? special[t]! : Number(t));
+      }
+      case '$bytes':
+        return Buffer.from(text(), 'hex');
+      case '$datetime':
+        return new IsoDateTime(text());
+      case '$date':
+        return new LocalDate(text());
+      case '$time':
+        return new LocalTime(text());
+      case '$uuid':
+        return new Uuid(text());
+      case '$set':
+        return new Set((v as unknown[]).map(fromTagged));
+      case '$map':
+        return new MapEntries((v as [unknown, unknown][]).map(([k, x]) => [fromTagged(k), fromTagged(x)]));
+      default:
+        throw new TypeError(`unknown tag ${tag}`);
+    }
+  }
+  return new MapEntries(entries.map(([k, x]) => [k, fromTagged(x)]));
+}
+
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** An exact value (as the protocol primitives return with `exact: true`) → tagged JSON. */
+export function toTagged(v: unknown): Json {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'bigint') return v >= -SAFE && v <= SAFE ? Number(v) : { $int: v.toString() };
+  if (typeof v === 'number') return toTagged(new Float(v));
+  if (v instanceof Float) {
+    const x = v.value;
+    if (Number.isNaN(x)) return { $float: 'nan' };
+    if (!Number.isFinite(x)) return { $float: x > 0 ? 'inf' : '-inf' };
+    const t = Object.is(x, -0) ? '-0.0' : Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x);
+    return { $float: t };
+  }
+  if (v instanceof Uint8Array) return { $bytes: Buffer.from(v).toString('hex') };
+  if (Array.isArray(v)) return v.map(toTagged);
+  if (v instanceof Set) return { $set: [...v].map(toTagged) };
+  if (v instanceof IsoDateTime) return { $datetime: v.value };
+  if (v instanceof LocalDate) return { $date: v.value };
+  if (v instanceof LocalTime) return { $time: v.value };
+  if (v instanceof Uuid) return { $uuid: v.value };
+  if (v instanceof Ext) return { $ext: [v.type, Buffer.from(v.data).toString('hex')] } as Json;
+  const entries: [unknown, unknown][] =
+    v instanceof MapEntries ? v.entries : v instanceof Map ? [...v.entries()] : Object.entries(v as object);
+  const plain = entries.every(([k]) => typeof k === 'string' && !/^\d+$/.test(k)) && !(entries.length === 1 && String(entries[0]![0]).startsWith('$'));
+  const keys = new Set(entries.map(([k]) => k));
+  if (plain && keys.size === entries.length) {
+    const o: Record<string, Json> = {};
+    for (const [k, x] of entries) o[k as string] = toTagged(x);
+    return o;
+  }
+  return { $map: entries.map(([k, x]) => [toTagged(k), toTagged(x)]) };
+}
