@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod errors;
+pub mod protocol;
 pub mod redis_io;
 pub mod value;
 pub mod wrappers;
@@ -38,5 +39,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<wrappers::Set>()
         .class::<wrappers::Map>()
         .class::<cache::Cache>()
+        .class::<protocol::Protocol>()
         .function(wrap_function!(version))
 }

@@ -16,6 +16,19 @@ pub struct RedisClient {
     obj: Zval,
     /// `\RedisCluster` (no pipelines; SCAN on every master).
     pub cluster: bool,
+    /// The last call lost the connection: phpredis 5 does not reconnect by itself, so the
+    /// next command (one the breaker lets through) reconnects first.
+    broken: std::cell::Cell<bool>,
+    /// Host, port, timeout, credentials and database, read while connected (phpredis
+    /// forgets them once the connection is lost).
+    endpoint: Option<[Zval; 5]>,
+}
+
+fn connection_lost(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    ["went away", "connection lost", "connection refused", "read error", "socket", "connection closed", "timed out"]
+        .iter()
+        .any(|p| m.contains(p))
 }
 
 /// What went wrong in one call.
@@ -73,7 +86,16 @@ impl RedisClient {
         if !cluster && !is("Redis") {
             return None;
         }
-        Some(RedisClient { obj: z.shallow_clone(), cluster })
+        let mut c =
+            RedisClient { obj: z.shallow_clone(), cluster, broken: std::cell::Cell::new(false), endpoint: None };
+        if !cluster {
+            let get = |m: &str| c.call(m, vec![]).unwrap_or_default();
+            let e = [get("getHost"), get("getPort"), get("getTimeout"), get("getAuth"), get("getDbNum")];
+            if e[0].is_string() {
+                c.endpoint = Some(e);
+            }
+        }
+        Some(c)
     }
 
     fn object(&self) -> &ZendObject {
@@ -84,6 +106,9 @@ impl RedisClient {
     fn call(&self, name: &str, params: Vec<&dyn IntoZvalDyn>) -> CallResult {
         let r = self.object().try_call_method(name, params);
         if let Some(msg) = take_exception_message() {
+            if connection_lost(&msg) {
+                self.broken.set(true);
+            }
             return Err(msg);
         }
         r.map_err(|e| format!("phpredis {name}: {e}"))
@@ -95,10 +120,15 @@ impl RedisClient {
         if self.cluster {
             return "cluster".to_owned();
         }
-        let host = self.call("getHost", vec![]).ok().and_then(|z| z.string()).unwrap_or_default();
-        let port = self.call("getPort", vec![]).ok().and_then(|z| z.long()).unwrap_or_default();
-        let db = self.call("getDbNum", vec![]).ok().and_then(|z| z.long()).unwrap_or_default();
-        format!("{host}:{port}/{db}")
+        match &self.endpoint {
+            Some([host, port, _, _, db]) => format!(
+                "{}:{}/{}",
+                host.string().unwrap_or_default(),
+                port.long().unwrap_or_default(),
+                db.long().unwrap_or_default()
+            ),
+            None => "unconnected".to_owned(),
+        }
     }
 
     fn last_error(&self) -> Option<String> {
@@ -116,8 +146,36 @@ impl RedisClient {
         }
     }
 
+    /// Reconnects a `\Redis` whose connection was lost, with its host, port, timeout,
+    /// credentials and database.
+    fn reconnect(&self) -> Result<(), String> {
+        let Some([host, port, timeout, auth, db]) = &self.endpoint else {
+            return Err("Connection lost (no endpoint to reconnect to)".to_owned());
+        };
+        let db = db.long().unwrap_or(0);
+        let _ = self.call("close", vec![]);
+        let ok = self.call("connect", vec![host, port, timeout])?;
+        if !ok.is_true() {
+            return Err("Connection refused (reconnect)".to_owned());
+        }
+        if !auth.is_null() && !auth.is_false() {
+            self.call("auth", vec![auth])?;
+        }
+        if db != 0 {
+            self.call("select", vec![&db])?;
+        }
+        self.broken.set(false);
+        Ok(())
+    }
+
     /// Executes one engine command.
     pub fn execute(&self, cmd: &Command) -> Reply {
+        if self.broken.get() && !self.cluster {
+            if let Err(m) = self.reconnect() {
+                self.broken.set(true);
+                return Reply::Error(m);
+            }
+        }
         match cmd {
             Command::Get { key } => match self.call("get", vec![&text(key)]) {
                 Ok(z) => reply_of(&z),
