@@ -40,7 +40,7 @@ final class Support
     public static function startRedis(int $port): int
     {
         $dir = sys_get_temp_dir();
-        $pidfile = "$dir/cachekit-php-redis-$port.pid";
+        $pidfile = "$dir/cachekit-php-redis-$port-" . bin2hex(random_bytes(4)) . ".pid";
         @unlink($pidfile);
         exec(sprintf('redis-server --port %d --bind 127.0.0.1 --save "" --appendonly no --dir %s --daemonize yes --pidfile %s', $port, escapeshellarg($dir), escapeshellarg($pidfile)));
         for ($i = 0; $i < 100; $i++) {

@@ -44,8 +44,8 @@ final class ValuesAndPsr16Test extends TestCase
         $this->assertSame('2024-02-29', (string) $c->get('d'));
         // UUIDs exist in interop args only (StandardSerializer has no form for them).
         $this->assertSame(
-            Protocol::interopKey('ns', 'op', [new \Cachekit\Uuid('550E8400-E29B-41D4-A716-446655440000')]),
-            Protocol::interopKey('ns', 'op', [new \Cachekit\Uuid('550e8400-e29b-41d4-a716-446655440000')]),
+            Protocol::interopKey('app', 'op', [new \Cachekit\Uuid('550E8400-E29B-41D4-A716-446655440000')]),
+            Protocol::interopKey('app', 'op', [new \Cachekit\Uuid('550e8400-e29b-41d4-a716-446655440000')]),
         );
     }
 
