@@ -1,0 +1,44 @@
+//! The cachekit PHP extension: `Cachekit\Cache` on the user's phpredis client, the value
+//! mapping, exceptions carrying the core's stable codes, and the protocol primitives
+//! (`Cachekit\Protocol`) the conformance runner uses. All protocol work is in the core.
+
+#![cfg_attr(windows, feature(abi_vectorcall))]
+
+pub mod cache;
+pub mod errors;
+pub mod protocol;
+pub mod redis_io;
+pub mod value;
+pub mod wrappers;
+
+use ext_php_rs::prelude::*;
+
+/// The extension's version (the core's).
+#[php_function]
+#[php(name = "Cachekit\\version")]
+pub fn version() -> &'static str {
+    cachekit::VERSION
+}
+
+#[php_module]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .class::<errors::CkException>()
+        .class::<errors::UsageException>()
+        .class::<errors::UnsupportedTypeException>()
+        .class::<errors::DecodeException>()
+        .class::<errors::CryptoException>()
+        .class::<errors::BackendException>()
+        .class::<errors::InternalException>()
+        .class::<wrappers::Bytes>()
+        .class::<wrappers::BigInt>()
+        .class::<wrappers::Uuid>()
+        .class::<wrappers::Date>()
+        .class::<wrappers::Time>()
+        .class::<wrappers::NaiveDateTime>()
+        .class::<wrappers::Set>()
+        .class::<wrappers::Map>()
+        .class::<cache::Cache>()
+        .class::<protocol::Protocol>()
+        .function(wrap_function!(version))
+}

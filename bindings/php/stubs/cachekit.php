@@ -1,0 +1,291 @@
+<?php
+/**
+ * IDE stubs of the cachekit PHP extension (cachekit-php). Never include this file at run
+ * time: the extension defines these classes. Signatures are checked against the extension's
+ * reflection by tests/StubsTest.php; PHPDoc carries the precise types.
+ */
+
+namespace Cachekit;
+
+/** The extension's version (the cachekit core's). */
+function version(): string {}
+
+/**
+ * Base class of every cachekit exception. `getCode()` is the core's stable error code
+ * (core/src/error.rs); the message starts with the machine name (`"invalid_ttl: ..."`).
+ * Instances are created by the extension only.
+ */
+class Exception extends \Exception
+{
+    public function __construct() {}
+}
+
+/** Usage errors, codes 100–109: bad argument, TTL, key segment, value. */
+class UsageException extends Exception
+{
+    public function __construct() {}
+}
+
+/** A value that cannot be cached (objects, closures, resources): code 103 `unsupported_type`. */
+class UnsupportedTypeException extends UsageException
+{
+    public function __construct() {}
+}
+
+/** Decode and integrity errors, codes 200–221. */
+class DecodeException extends Exception
+{
+    public function __construct() {}
+}
+
+/** Crypto errors, codes 300–307 (bad master key or keyring, `decryption_failed` with `fail_closed`). */
+class CryptoException extends Exception
+{
+    public function __construct() {}
+}
+
+/** Backend errors, codes 400–406 (Redis unavailable, breaker open, a shared computation failed). */
+class BackendException extends Exception
+{
+    public function __construct() {}
+}
+
+/** A bug in cachekit, code 500. */
+class InternalException extends Exception
+{
+    public function __construct() {}
+}
+
+/** A byte string (`bytes`), even when it is valid UTF-8. */
+class Bytes
+{
+    /** @var string the bytes (read-only) */
+    public string $data;
+
+    public function __construct(string $data) {}
+
+    public function __toString(): string {}
+}
+
+/** An integer beyond PHP_INT_MAX (up to 2^64 − 1), as decimal text. */
+class BigInt
+{
+    /** @var string decimal text */
+    public string $value;
+
+    public function __construct(string $value) {}
+
+    public function __toString(): string {}
+}
+
+/** A UUID, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
+class Uuid
+{
+    public string $value;
+
+    public function __construct(string $value) {}
+
+    public function __toString(): string {}
+}
+
+/** A calendar date, `YYYY-MM-DD` (Python `date`). */
+class Date
+{
+    public string $value;
+
+    public function __construct(string $value) {}
+
+    public function __toString(): string {}
+}
+
+/** A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`). */
+class Time
+{
+    public string $value;
+
+    public function __construct(string $value) {}
+
+    public function __toString(): string {}
+}
+
+/** A datetime as ISO-8601 text, naive or aware (Python `datetime`). */
+class DateTime
+{
+    public string $value;
+
+    public function __construct(string $value) {}
+
+    public function __toString(): string {}
+}
+
+/** An unordered set (interop args only). */
+class Set
+{
+    /** @var list<mixed> */
+    public array $items;
+
+    /** @param list<mixed> $items */
+    public function __construct(mixed $items) {}
+}
+
+/** A map as ordered `[key, value]` pairs: any key types, order kept. */
+class Map
+{
+    /** @var list<array{0: mixed, 1: mixed}> */
+    public array $entries;
+
+    /** @param list<array{0: mixed, 1: mixed}> $entries */
+    public function __construct(mixed $entries) {}
+}
+
+/**
+ * A cache: L1 in this worker process, Redis behind it (through your phpredis client), every
+ * entry in the cachekit protocol's format, readable by cachekit-py, Node and Rust.
+ *
+ * The engine (L1, circuit breaker, single flight, metrics) lives per worker process and is
+ * shared by every Cache built with the same options and Redis server, so under PHP-FPM it
+ * survives across requests.
+ */
+class Cache
+{
+    /**
+     * @param \Redis|\RedisCluster|null $redis a connected phpredis client (no serializer or
+     *   compression option set); null for an L1-only cache
+     * @param array{
+     *   preset?: 'minimal'|'production'|'secure'|'io',
+     *   namespace?: string,
+     *   ttl?: int|float|'never',
+     *   l1?: int|false|array{max_bytes?: int, max_entry_bytes?: int, shards?: int},
+     *   encryption?: bool|array{master_key?: string, tenant?: string, previous_keys?: list<string>},
+     *   breaker?: array{failure_threshold?: int, failure_window_ms?: int, open_duration_ms?: int, half_open_probes?: int, success_threshold?: int},
+     *   backpressure?: array{max_in_flight?: int, max_queued?: int, max_wait_ms?: int},
+     *   timeout?: array{min_ms?: int, max_ms?: int},
+     *   lock?: false|array{lease_ms?: int, retry_ms?: int, wait_ms?: int},
+     *   early_refresh?: bool|array{beta?: float},
+     *   ttl_refresh?: bool|array{threshold?: float},
+     *   stale_while_revalidate?: int,
+     *   integrity?: bool,
+     *   fail_closed?: bool,
+     *   delete_unreadable?: bool,
+     *   max_value_bytes?: int,
+     *   tag_prefix?: string,
+     *   follower_wait_ms?: int,
+     * }|null $options
+     * @throws UsageException for an unknown or invalid option
+     * @throws CryptoException for a bad master key, or the secure preset without one
+     */
+    public function __construct(mixed $redis = null, ?array $options = null) {}
+
+    /**
+     * Reads a value; `$default` on a miss. Redis failures and unreadable entries (corrupt,
+     * wrong key) are misses, counted in the metrics.
+     * @throws UsageException
+     * @throws CryptoException `decryption_failed` with the `fail_closed` option
+     */
+    public function get(string $key, mixed $default = null): mixed {}
+
+    /** True when get($key) would find a value. */
+    public function has(string $key): bool {}
+
+    /**
+     * Writes a value to L1 and Redis; true when it reached Redis (a Redis failure is counted,
+     * not thrown).
+     * @param int|float|'never'|null $ttl seconds (fractions round up); null: the cache's default
+     * @param list<string>|null $tags
+     * @throws UsageException for a value that cannot be cached or an invalid TTL
+     */
+    public function set(string $key, mixed $value, mixed $ttl = null, ?array $tags = null): bool {}
+
+    /**
+     * Deletes a key from L1 and Redis; true when it existed.
+     * @throws BackendException when Redis cannot be reached
+     */
+    public function delete(string $key): bool {}
+
+    /**
+     * Returns the cached value, or runs `$compute` once (single flight in this process and the
+     * distributed fill lock across processes), stores and returns its result. Cache-layer
+     * failures never reach the caller; exceptions of `$compute` do.
+     * @template T
+     * @param int|float|'never'|null $ttl
+     * @param callable(): T $compute
+     * @return T
+     */
+    public function remember(string $key, mixed $ttl, callable $compute): mixed {}
+
+    /**
+     * An interop/v1 entry shared with every cachekit SDK (cachekit-py included): key
+     * `{namespace}:{operation}:{hash of $args}`, canonical MessagePack value.
+     * @template T
+     * @param string $namespace `^[a-z0-9][a-z0-9._-]{0,63}$`
+     * @param list<mixed> $args
+     * @param callable(): T $compute
+     * @param int|float|'never'|null $ttl
+     * @return T
+     * @throws UsageException for an invalid namespace or operation
+     */
+    public function interop(string $namespace, string $operation, mixed $args, callable $compute, mixed $ttl = null): mixed {}
+
+    /**
+     * Invalidates by key, namespace (`ns:{namespace}:*`), interop namespace (`{namespace}:*`)
+     * and/or tags, in L1 and Redis. Returns the number of Redis keys deleted.
+     * @param list<string>|null $tags
+     * @throws UsageException when nothing is named
+     * @throws BackendException when Redis cannot be reached
+     */
+    public function invalidate(?string $namespace = null, ?array $tags = null, ?string $key = null, ?string $interop_namespace = null): int {}
+
+    /** Prometheus text exposition of the engine's metrics. */
+    public function metrics(): string {}
+
+    /**
+     * Breaker state, L1 statistics, latency estimate, backpressure, encryption.
+     * @return array{breaker: array<string, mixed>, l1: array<string, int|float>|null, latency: array<string, int|float|null>, backpressure: array<string, int>, encrypted: bool, preset: string, namespace: ?string, redis: string, engines: int}
+     */
+    public function health(): mixed {}
+
+    /** The Redis key of a direct key: `ns:{namespace}:{key}` when the cache has a namespace. */
+    public function keyFor(string $key): string {}
+}
+
+/** The protocol primitives (keys, serializers, envelope, entry codec, key derivation). */
+class Protocol
+{
+    public function __construct() {}
+
+    /** @param list<mixed> $args */
+    public static function interopKey(string $namespace, string $operation, mixed $args): string {}
+
+    /** @param list<mixed> $args */
+    public static function interopArgsHash(mixed $args): string {}
+
+    /** @param list<mixed> $args */
+    public static function canonicalArgs(mixed $args): string {}
+
+    public static function canonicalValue(mixed $value): string {}
+
+    /** Reads an interop value; bytes, maps, big ints and temporal values come back as wrappers. */
+    public static function readInterop(string $bytes): mixed {}
+
+    public static function serialize(mixed $value): string {}
+
+    public static function deserialize(string $bytes): mixed {}
+
+    public static function envelopeStore(string $data): string {}
+
+    public static function envelopeRetrieve(string $data): string {}
+
+    /**
+     * @param list<mixed> $args
+     * @param array<string, mixed>|null $kwargs
+     */
+    public static function defaultKey(?string $namespace, string $function, mixed $args, mixed $kwargs = null, ?bool $integrity = null, ?string $serializer = null): string {}
+
+    /** @param 'default'|'default-no-integrity'|'interop' $mode_name */
+    public static function encodeEntry(mixed $value, string $mode_name, string $cache_key): string {}
+
+    /** @param 'default'|'default-no-integrity'|'interop' $mode_name */
+    public static function decodeEntry(string $stored, string $mode_name, string $cache_key): mixed {}
+
+    public static function tenantKeyFingerprint(string $master_key_hex, string $tenant): string {}
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# bindings/php/test.sh: installs what it needs (Debian apt), builds the extension, starts its
+# own redis-server on a free loopback port, runs PHPUnit and the PHP conformance runner.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+
+need=()
+command -v php >/dev/null 2>&1 || need+=(php8.2-cli)
+command -v php-config >/dev/null 2>&1 || need+=(php8.2-dev)
+[[ -f /usr/lib/php/20220829/redis.so ]] || need+=(php-redis)
+command -v phpunit >/dev/null 2>&1 || need+=(phpunit)
+command -v clang >/dev/null 2>&1 || need+=(clang)
+ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
+[[ -f /usr/share/php/Psr/SimpleCache/CacheInterface.php ]] || need+=(php-psr-simple-cache)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+if [[ ${#need[@]} -gt 0 ]]; then
+  echo "php: installing ${need[*]}"
+  sudo_=""; [[ $(id -u) -ne 0 ]] && sudo_="sudo"
+  $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php8.2-cli php8.2-dev php-redis phpunit clang libclang-dev php-psr-simple-cache redis-server >/dev/null
+fi
+
+profile="${CACHEKIT_PHP_PROFILE:-release}"
+if [[ "$profile" == release ]]; then
+  cargo build --quiet --release --manifest-path "$root/Cargo.toml" -p cachekit-php
+else
+  cargo build --quiet --manifest-path "$root/Cargo.toml" -p cachekit-php
+fi
+so="$root/target/$profile/libcachekit_php.so"
+export CACHEKIT_PHP_EXT="$so"
+
+# The PHP command every test uses: no system ini, only the extensions we name.
+extdir="$(php -n -r 'echo PHP_EXTENSION_DIR;')"
+php_cmd=(php -n -d "extension_dir=$extdir")
+for e in igbinary redis dom mbstring xml xmlwriter tokenizer posix; do
+  [[ -f "$extdir/$e.so" ]] && php_cmd+=(-d "extension=$e")
+done
+php_cmd+=(-d "extension=$so" -d memory_limit=512M)
+export CACHEKIT_PHP="${php_cmd[*]}"
+
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+tmp="$(mktemp -d)"
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" --daemonize yes --pidfile "$tmp/redis.pid" >/dev/null
+cleanup() {
+  [[ -f "$tmp/redis.pid" ]] && kill "$(cat "$tmp/redis.pid")" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+export CACHEKIT_TEST_REDIS_PORT="$port"
+
+status=0
+echo "== php: PHPUnit"
+"${php_cmd[@]}" /usr/bin/phpunit --colors=never -c "$here/phpunit.xml" || status=1
+
+echo "== php: conformance"
+if [[ -x "$root/conformance/runners/php" ]]; then
+  "$root/conformance/run" --binding php "$root"/conformance/vectors/*.json | tail -n 3 || status=1
+fi
+exit $status

@@ -1,0 +1,353 @@
+<?php
+declare(strict_types=1);
+
+namespace Cachekit\Tests;
+
+use Cachekit\Cache;
+use PHPUnit\Framework\TestCase;
+
+final class CacheTest extends TestCase
+{
+    private \Redis $redis;
+
+    protected function setUp(): void
+    {
+        $this->redis = Support::redis();
+    }
+
+    private function cache(array $options = []): Cache
+    {
+        $options += ['namespace' => Support::unique('t')];
+        return new Cache($this->redis, $options);
+    }
+
+    public function testSetGetHasDelete(): void
+    {
+        $c = $this->cache();
+        $this->assertNull($c->get('k'));
+        $this->assertSame('dflt', $c->get('k', 'dflt'));
+        $this->assertFalse($c->has('k'));
+        $this->assertTrue($c->set('k', ['a' => 1, 'list' => [1, 2.5, true, null, 'x']]));
+        $this->assertSame(['a' => 1, 'list' => [1, 2.5, true, null, 'x']], $c->get('k'));
+        $this->assertTrue($c->has('k'));
+        $this->assertTrue($c->delete('k'));
+        $this->assertFalse($c->delete('k'));
+        $this->assertNull($c->get('k'));
+    }
+
+    public function testKeysAreNamespacedInRedis(): void
+    {
+        $ns = Support::unique('ns');
+        $c = $this->cache(['namespace' => $ns]);
+        $c->set('user:1', 'alice');
+        $this->assertSame("ns:$ns:user:1", $c->keyFor('user:1'));
+        $this->assertSame(1, $this->redis->exists("ns:$ns:user:1"));
+        $this->assertGreaterThan(0, $this->redis->ttl("ns:$ns:user:1"));
+    }
+
+    public function testSetTtlExpires(): void
+    {
+        $c = $this->cache(['l1' => false]);
+        $c->set('short', 'v', ttl: 1);
+        $ttl = $this->redis->ttl($c->keyFor('short'));
+        $this->assertSame(1, $ttl);
+        $this->assertSame('v', $c->get('short'));
+        usleep(2_100_000);
+        $this->assertNull($c->get('short'));
+    }
+
+    public function testL1EntryExpiresToo(): void
+    {
+        $c = $this->cache();
+        // L1 keeps an entry for its TTL minus one second (cachekit-py's rule).
+        $c->set('short', 'v', ttl: 2);
+        $this->redis->del($c->keyFor('short'));
+        $this->assertSame('v', $c->get('short'), 'served from L1');
+        usleep(1_100_000);
+        $this->assertNull($c->get('short'));
+    }
+
+    public function testDefaultTtlOptionAndPresets(): void
+    {
+        $c = $this->cache(['ttl' => 42, 'l1' => false]);
+        $c->set('k', 1);
+        $this->assertSame(42, $this->redis->ttl($c->keyFor('k')));
+        $c = $this->cache(['preset' => 'io', 'l1' => false]);
+        $c->set('k', 1);
+        $this->assertSame(3600, $this->redis->ttl($c->keyFor('k')));
+        $c = $this->cache(['preset' => 'minimal', 'l1' => false]);
+        $c->set('k', 1);
+        $this->assertSame(300, $this->redis->ttl($c->keyFor('k')));
+        $c->set('forever', 1, ttl: 'never');
+        $this->assertSame(-1, $this->redis->ttl($c->keyFor('forever')));
+        $this->assertSame('minimal', $c->health()['preset']);
+    }
+
+    public function testInvalidTtlThrowsUsageException(): void
+    {
+        $c = $this->cache();
+        try {
+            $c->set('k', 1, ttl: 0);
+            $this->fail('expected an exception');
+        } catch (\Cachekit\UsageException $e) {
+            $this->assertSame(108, $e->getCode());
+        }
+    }
+
+    public function testRememberComputesOnce(): void
+    {
+        $c = $this->cache();
+        $calls = 0;
+        $f = function () use (&$calls) {
+            $calls++;
+            return ['n' => 42];
+        };
+        $this->assertSame(['n' => 42], $c->remember('r', 60, $f));
+        $this->assertSame(['n' => 42], $c->remember('r', 60, $f));
+        $this->assertSame(1, $calls);
+        // A second cache (new request) with L1 off reads it from Redis.
+        $c2 = new Cache($this->redis, ['namespace' => $c->health()['namespace'], 'l1' => false]);
+        $this->assertSame(['n' => 42], $c2->remember('r', 60, $f));
+        $this->assertSame(1, $calls);
+        $this->assertSame(0, $this->redis->exists($c->keyFor('r') . ':lock'), 'fill lock released');
+    }
+
+    public function testRememberRethrowsTheComputationsException(): void
+    {
+        $c = $this->cache();
+        try {
+            $c->remember('boom', 60, function () {
+                throw new \DomainException('no');
+            });
+            $this->fail('expected an exception');
+        } catch (\DomainException $e) {
+            $this->assertSame('no', $e->getMessage());
+        }
+        $this->assertSame(0, $this->redis->exists($c->keyFor('boom')));
+        $this->assertSame(0, $this->redis->exists($c->keyFor('boom') . ':lock'));
+        $this->assertSame(7, $c->remember('boom', 60, fn() => 7));
+    }
+
+    public function testRememberReturnsUncacheableValuesWithoutCaching(): void
+    {
+        $c = $this->cache();
+        $o = new \stdClass();
+        $this->assertSame($o, $c->remember('obj', 60, fn() => $o));
+        $this->assertSame(0, $this->redis->exists($c->keyFor('obj')));
+        $this->assertStringContainsString('unsupported_type', $c->metrics());
+    }
+
+    public function testTagsInvalidation(): void
+    {
+        $c = $this->cache();
+        $tag = Support::unique('tag');
+        $c->set('a', 1, tags: [$tag]);
+        $c->set('b', 2, tags: [$tag, 'other' . $tag]);
+        $c->set('c', 3);
+        $this->assertSame(3, $c->invalidate(tags: [$tag])); // a, b and the tag set
+        $this->assertNull($c->get('a'));
+        $this->assertNull($c->get('b'));
+        $this->assertSame(3, $c->get('c'));
+    }
+
+    public function testNamespaceAndKeyInvalidation(): void
+    {
+        $ns = Support::unique('ns');
+        $c = $this->cache(['namespace' => $ns]);
+        $other = $this->cache();
+        $c->set('a', 1);
+        $c->set('b', 2);
+        $other->set('a', 9);
+        $this->assertSame(1, $c->invalidate(key: 'a'));
+        $this->assertNull($c->get('a'));
+        $this->assertSame(1, $c->invalidate(namespace: $ns));
+        $this->assertNull($c->get('b'));
+        $this->assertSame(9, $other->get('a'));
+        $this->expectException(\Cachekit\UsageException::class);
+        $c->invalidate();
+    }
+
+    public function testInteropEntriesAndInvalidation(): void
+    {
+        $c = $this->cache();
+        $ns = 'php' . bin2hex(random_bytes(3));
+        $calls = 0;
+        $f = function () use (&$calls) {
+            $calls++;
+            return ['id' => 7, 'name' => 'ann'];
+        };
+        $this->assertSame(['id' => 7, 'name' => 'ann'], $c->interop($ns, 'get_user', [7], $f, 60));
+        $this->assertSame(['id' => 7, 'name' => 'ann'], $c->interop($ns, 'get_user', [7], $f, 60));
+        $this->assertSame(1, $calls);
+        $keys = $this->redis->keys("$ns:get_user:*");
+        $this->assertCount(1, $keys);
+        $this->assertSame(\Cachekit\Protocol::interopKey($ns, 'get_user', [7]), $keys[0]);
+        $this->assertSame(1, $c->invalidate(interop_namespace: $ns));
+        $this->expectException(\Cachekit\UsageException::class);
+        $c->interop('Bad Namespace', 'op', [], fn() => 1);
+    }
+
+    public function testL1SurvivesAcrossRequestsOfOneProcess(): void
+    {
+        $ns = Support::unique('l1');
+        $opts = ['namespace' => $ns, 'l1' => 1 << 20];
+        // request 1
+        $c = new Cache($this->redis, $opts);
+        $c->set('k', 'v');
+        unset($c);
+        $this->redis->del("ns:$ns:k");
+        // request 2: a new Cache object with the same options reuses the process's engine
+        $c = new Cache(Support::redis(), $opts);
+        $this->assertSame('v', $c->get('k'));
+        $this->assertGreaterThanOrEqual(1, $c->health()['l1']['hits']);
+        $this->assertSame(1 << 20, $c->health()['l1']['budget']);
+        // l1 => false: straight to Redis
+        $off = new Cache($this->redis, ['namespace' => $ns, 'l1' => false]);
+        $this->assertNull($off->get('k'));
+        $this->assertNull($off->health()['l1']);
+    }
+
+    public function testL1OnlyWithoutRedis(): void
+    {
+        $c = new Cache(null, ['namespace' => Support::unique('mem')]);
+        $this->assertFalse($c->set('k', [1, 2]));
+        $this->assertSame([1, 2], $c->get('k'));
+        $this->assertSame(5, $c->remember('r', 10, fn() => 5));
+        $this->assertSame('none', $c->health()['redis']);
+    }
+
+    public function testEncryptionWithKeyRotation(): void
+    {
+        $k1 = str_repeat('11', 32);
+        $k2 = str_repeat('22', 32);
+        $ns = Support::unique('enc');
+        $a = new Cache($this->redis, ['namespace' => $ns, 'l1' => false, 'encryption' => ['master_key' => $k1, 'tenant' => 't1']]);
+        $a->set('secret', 'plaintext-needle');
+        $raw = $this->redis->get("ns:$ns:secret");
+        $this->assertIsString($raw);
+        $this->assertStringNotContainsString('plaintext-needle', $raw);
+        $this->assertTrue($a->health()['encrypted']);
+        // rotated: new current key, the old one decrypts
+        $b = new Cache($this->redis, ['namespace' => $ns, 'l1' => false, 'encryption' => ['master_key' => $k2, 'previous_keys' => [$k1], 'tenant' => 't1']]);
+        $this->assertSame('plaintext-needle', $b->get('secret'));
+        // only the new key: a miss (counted), never an exception
+        $c = new Cache($this->redis, ['namespace' => $ns, 'l1' => false, 'delete_unreadable' => false, 'encryption' => ['master_key' => $k2, 'tenant' => 't1']]);
+        $this->assertNull($c->get('secret'));
+        $this->assertStringContainsString('decryption_failed', $c->metrics());
+        // wrong tenant: a miss too
+        $d = new Cache($this->redis, ['namespace' => $ns, 'l1' => false, 'delete_unreadable' => false, 'fail_closed' => true, 'encryption' => ['master_key' => $k1, 'tenant' => 'other']]);
+        try {
+            $d->get('secret');
+            $this->fail('fail_closed should throw');
+        } catch (\Cachekit\CryptoException $e) {
+            $this->assertSame(303, $e->getCode());
+        }
+        // raw 32-byte keys work as well
+        $e = new Cache($this->redis, ['namespace' => $ns, 'l1' => false, 'encryption' => ['master_key' => hex2bin($k1), 'tenant' => 't1']]);
+        $this->assertSame('plaintext-needle', $e->get('secret'));
+    }
+
+    public function testEncryptionFromEnvironmentAndSecurePreset(): void
+    {
+        putenv('CACHEKIT_MASTER_KEY');
+        try {
+            new Cache($this->redis, ['preset' => 'secure']);
+            $this->fail('secure without a key must throw');
+        } catch (\Cachekit\CryptoException $e) {
+            $this->assertSame(307, $e->getCode());
+        }
+        putenv('CACHEKIT_MASTER_KEY=' . str_repeat('ab', 32));
+        try {
+            $c = new Cache($this->redis, ['preset' => 'secure', 'namespace' => Support::unique('sec')]);
+            $this->assertTrue($c->health()['encrypted']);
+            $c->set('k', 'v');
+            $this->assertSame('v', $c->get('k'));
+            $this->assertTrue((new Cache($this->redis, ['encryption' => true]))->health()['encrypted']);
+        } finally {
+            putenv('CACHEKIT_MASTER_KEY');
+        }
+    }
+
+    public function testIntegrityOptionChangesTheKeyFamily(): void
+    {
+        $c = $this->cache(['integrity' => false, 'l1' => false]);
+        $c->set('k', 'v');
+        $this->assertSame('v', $c->get('k'));
+    }
+
+    public function testBadOptionsThrow(): void
+    {
+        foreach ([['nope' => 1], ['preset' => 'fast'], ['l1' => 'big'], ['breaker' => ['x' => 1]], ['encryption' => ['master_key' => 'short']]] as $bad) {
+            try {
+                new Cache($this->redis, $bad);
+                $this->fail('expected an exception for ' . json_encode($bad));
+            } catch (\Cachekit\Exception $e) {
+                $this->assertGreaterThanOrEqual(100, $e->getCode());
+            }
+        }
+        $this->expectException(\Cachekit\UsageException::class);
+        new Cache(new \stdClass());
+    }
+
+    public function testLockOptionAndEarlyRefresh(): void
+    {
+        $c = $this->cache(['lock' => false, 'early_refresh' => ['beta' => 1.0], 'ttl_refresh' => true, 'stale_while_revalidate' => 5]);
+        $this->assertSame(1, $c->remember('k', 60, fn() => 1));
+        $this->assertSame(65, $this->redis->ttl($c->keyFor('k')));
+        $c = $this->cache(['lock' => ['lease_ms' => 1000, 'retry_ms' => 10, 'wait_ms' => 100]]);
+        $this->assertSame(2, $c->remember('k', 60, fn() => 2));
+    }
+
+    public function testMetricsAndHealth(): void
+    {
+        $c = $this->cache();
+        $c->set('k', 1);
+        $c->get('k');
+        $m = $c->metrics();
+        $this->assertStringContainsString('# TYPE cachekit_hits_total counter', $m);
+        $h = $c->health();
+        $this->assertSame('closed', $h['breaker']['state']);
+        $this->assertSame('phpredis', $h['redis']);
+        $this->assertArrayHasKey('latency', $h);
+        $this->assertFalse($h['encrypted']);
+    }
+
+    public function testBreakerOpensWhenRedisStopsAndClosesAfterRestart(): void
+    {
+        $port = Support::freePort();
+        $pid = Support::startRedis($port);
+        $r = Support::redis($port);
+        $c = new Cache($r, ['namespace' => 'brk', 'l1' => false, 'lock' => false,
+            'breaker' => ['failure_threshold' => 2, 'open_duration_ms' => 300, 'half_open_probes' => 1, 'success_threshold' => 1]]);
+        $this->assertSame(1, $c->remember('k', 60, fn() => 1));
+        Support::stopRedis($pid);
+        $n = 0;
+        for ($i = 0; $i < 5; $i++) {
+            // remember keeps answering; the failures are counted, never thrown
+            $this->assertSame(2, @$c->remember('k2', 60, function () use (&$n) { $n++; return 2; }));
+        }
+        $this->assertSame(5, $n);
+        $this->assertSame('open', $c->health()['breaker']['state']);
+        $this->assertNull($c->get('k'), 'get is a miss while Redis is down');
+        $this->assertStringContainsString('circuit_open', $c->metrics());
+        try {
+            $c->delete('k');
+            $this->fail('delete without Redis throws');
+        } catch (\Cachekit\BackendException $e) {
+            $this->assertContains($e->getCode(), [400, 403]);
+        }
+        $pid = Support::startRedis($port);
+        try {
+            // phpredis reconnects lazily: the first probe may still fail on the old socket.
+            for ($i = 0; $i < 30 && $c->health()['breaker']['state'] !== 'closed'; $i++) {
+                usleep(100_000);
+                $this->assertSame(3, @$c->remember('k3', 60, fn() => 3));
+            }
+            $this->assertSame('closed', $c->health()['breaker']['state']);
+            $this->assertGreaterThanOrEqual(1, $c->health()['breaker']['opened']);
+            $this->assertSame(3, $c->remember('k3', 60, fn() => 4));
+        } finally {
+            Support::stopRedis($pid);
+        }
+    }
+}

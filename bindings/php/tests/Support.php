@@ -1,0 +1,62 @@
+<?php
+declare(strict_types=1);
+
+namespace Cachekit\Tests;
+
+/** Helpers shared by the tests: Redis connections and throwaway redis-server processes. */
+final class Support
+{
+    public static function port(): int
+    {
+        $p = getenv('CACHEKIT_TEST_REDIS_PORT');
+        if ($p === false || $p === '') {
+            throw new \RuntimeException('CACHEKIT_TEST_REDIS_PORT is not set (run bindings/php/test.sh)');
+        }
+        return (int) $p;
+    }
+
+    public static function redis(?int $port = null): \Redis
+    {
+        $r = new \Redis();
+        $r->connect('127.0.0.1', $port ?? self::port(), 1.0);
+        return $r;
+    }
+
+    /** A unique name per call, so tests never share keys (the engines outlive the tests). */
+    public static function unique(string $prefix): string
+    {
+        return $prefix . bin2hex(random_bytes(4));
+    }
+
+    public static function freePort(): int
+    {
+        $s = stream_socket_server('tcp://127.0.0.1:0');
+        $name = stream_socket_get_name($s, false);
+        fclose($s);
+        return (int) substr($name, strrpos($name, ':') + 1);
+    }
+
+    /** Starts a redis-server on $port; returns its pid. */
+    public static function startRedis(int $port): int
+    {
+        $dir = sys_get_temp_dir();
+        $pidfile = "$dir/cachekit-php-redis-$port-" . bin2hex(random_bytes(4)) . ".pid";
+        @unlink($pidfile);
+        exec(sprintf('redis-server --port %d --bind 127.0.0.1 --save "" --appendonly no --dir %s --daemonize yes --pidfile %s', $port, escapeshellarg($dir), escapeshellarg($pidfile)));
+        for ($i = 0; $i < 100; $i++) {
+            if (is_file($pidfile) && @fsockopen('127.0.0.1', $port)) {
+                return (int) trim((string) file_get_contents($pidfile));
+            }
+            usleep(20000);
+        }
+        throw new \RuntimeException("redis-server did not start on $port");
+    }
+
+    public static function stopRedis(int $pid): void
+    {
+        posix_kill($pid, 15);
+        for ($i = 0; $i < 100 && posix_kill($pid, 0); $i++) {
+            usleep(20000);
+        }
+    }
+}
