@@ -311,7 +311,7 @@ impl Op {
         match entry::encode(value, &op.options(engine)) {
             Ok(bytes) => {
                 op.stored = Some(bytes.into());
-                op.l1_store(engine, now);
+                op.l1_store(engine, now, None);
                 op.phase = Phase::Write;
             }
             Err(e) => {
@@ -445,7 +445,7 @@ impl Op {
             Ok(value) => match entry::encode(value, &self.options(engine)) {
                 Ok(bytes) => {
                     self.stored = Some(bytes.into());
-                    self.l1_store(engine, now);
+                    self.l1_store(engine, now, None);
                     self.outcome = Some(Outcome::Computed { cached: false });
                     self.phase = if self.redis_down { Phase::Release } else { Phase::Write };
                 }
@@ -557,9 +557,21 @@ impl Op {
         }
     }
 
-    fn l1_store(&self, engine: &Engine, now: Millis) {
+    /// Puts the stored bytes in L1. `remaining_secs` is Redis's `TTL` of the entry when it was
+    /// just read (−1: no expiry, −2: gone); the L1 copy never outlives the Redis entry, nor,
+    /// with stale-while-revalidate, its fresh part.
+    fn l1_store(&self, engine: &Engine, now: Millis, remaining_secs: Option<i64>) {
         let (Some(l1), Some(bytes)) = (&engine.l1, &self.stored) else { return };
-        let ttl_ms = match self.ttl.millis() {
+        let configured = self.ttl.millis();
+        let live_ms = match remaining_secs {
+            None | Some(-1) => configured,
+            Some(r) if r < 0 => Some(0),
+            Some(r) => {
+                let fresh = (r as u64).saturating_sub(engine.config.stale_while_revalidate.unwrap_or(0));
+                Some(fresh.saturating_mul(1000).min(configured.unwrap_or(u64::MAX)))
+            }
+        };
+        let ttl_ms = match live_ms {
             Some(ms) => crate::l1::python_l1_ttl_ms(ms),
             None => Some(crate::l1::NO_EXPIRY),
         };
@@ -750,7 +762,7 @@ impl Op {
                 Ok(value) => {
                     engine.metrics.record_hit(Layer::Redis);
                     self.stored = Some(b.into());
-                    self.l1_store(engine, now);
+                    self.l1_store(engine, now, remaining);
                     self.outcome = Some(Outcome::Hit { value, source: Source::Redis });
                     if let Some(f) = self.leader.take() {
                         let shared = self.stored.clone().expect("just stored");
@@ -855,11 +867,13 @@ impl Op {
                     }
                 },
                 Phase::Read | Phase::ReRead => {
-                    let wants_ttl = engine.config.ttl_refresh.is_some()
+                    // The remaining TTL bounds the L1 copy and drives the refresh decisions.
+                    let wants_ttl = engine.l1.is_some()
+                        || engine.config.ttl_refresh.is_some()
                         || (self.kind == Kind::GetOrCompute
                             && (engine.config.early_refresh.is_some()
                                 || engine.config.stale_while_revalidate.is_some()));
-                    if wants_ttl && self.phase == Phase::Read {
+                    if wants_ttl {
                         Command::GetWithTtl { key: self.key.clone() }
                     } else {
                         Command::Get { key: self.key.clone() }

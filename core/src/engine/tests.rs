@@ -149,7 +149,29 @@ fn set_then_get_hits_l1_then_redis() {
     let e2 = engine_with(|_| {});
     let (out, _) = drive(&e2, e2.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
     assert_eq!(out, Outcome::Hit { value: user(), source: Source::Redis });
-    assert_eq!(r.log, ["SET", "GET"]);
+    assert_eq!(r.log, ["SET", "GET+TTL"]);
+}
+
+#[test]
+fn an_l1_copy_never_outlives_its_redis_entry() {
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let writer = engine_with(|c| c.l1 = None);
+    drive(
+        &writer,
+        writer.set(Request::new("k").ttl(Ttl::from_secs(600).unwrap()), &user(), t),
+        &mut r,
+        &mut t,
+        || unreachable!(),
+    );
+    r.strings.get_mut("k").unwrap().1 = Some(5); // 5 s left in Redis
+    let reader = engine_with(|_| {});
+    let (out, _) = drive(&reader, reader.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::Redis });
+    let (out, _) = drive(&reader, reader.get(Request::new("k"), t + 3_000), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::L1 }, "inside the remaining TTL minus 1 s");
+    r.strings.remove("k"); // Redis expired it
+    let (out, _) = drive(&reader, reader.get(Request::new("k"), t + 5_000), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss, "the L1 copy expired with the Redis entry");
 }
 
 #[test]
@@ -162,7 +184,7 @@ fn get_or_compute_locks_computes_writes_and_releases() {
         Ok(user())
     });
     assert_eq!(out, Outcome::Computed { cached: true });
-    assert_eq!(r.log, ["GET", "SET NX", "GET", "SET", "EVALSHA"]);
+    assert_eq!(r.log, ["GET+TTL", "SET NX", "GET+TTL", "SET", "EVALSHA"]);
     assert!(!r.strings.contains_key("k:lock"), "lock released");
     let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || unreachable!());
     assert_eq!(out, Outcome::Hit { value: user(), source: Source::L1 });
@@ -298,7 +320,7 @@ fn a_failed_leader_fails_its_followers_and_an_abandoned_one_hands_over() {
     assert_eq!(wake.len(), 1);
     assert!(release.is_none());
     let s = follower.resume(&e, 11);
-    assert!(matches!(s.action, Action::Send(Command::Get { .. })), "the follower now leads: {s:?}");
+    assert!(matches!(s.action, Action::Send(Command::GetWithTtl { .. })), "the follower now leads: {s:?}");
 }
 
 #[test]
@@ -406,7 +428,7 @@ fn backpressure_queues_and_hands_the_slot_over() {
 fn protocol_misuse_is_an_error_not_a_panic() {
     let e = engine_with(|_| {});
     let (mut op, s) = e.get(Request::new("k"), 0);
-    assert!(matches!(s.action, Action::Send(Command::Get { .. })));
+    assert!(matches!(s.action, Action::Send(Command::GetWithTtl { .. })));
     assert_eq!(op.on_reply(&e, Reply::Nil, 1).action, Action::Done(Outcome::Miss));
     let s = op.on_reply(&e, Reply::Ok, 2);
     assert!(matches!(s.action, Action::Done(Outcome::Failed(ref err)) if err.kind() == ErrorKind::Internal));
