@@ -510,13 +510,13 @@ static void set_get(void) {
   out = call(e2, GET, &q, &r, &clock, NULL);
   EXPECT(out.kind == CK_OUTCOME_HIT && out.source == CK_SOURCE_REDIS && value_is(&out.value, USER, sizeof USER));
   ck_buf_free(&out.value);
-  EXPECT_LOG(&r, "GET");
+  EXPECT_LOG(&r, "GET+TTL"); /* with L1 on, reads learn the remaining TTL */
 
   /* A miss, an explicit TTL, never-expire, interop mode. */
   ck_request miss = req_of("nothing-here");
   out = call(e2, GET, &miss, &r, &clock, NULL);
   EXPECT(out.kind == CK_OUTCOME_MISS && out.value.ptr == NULL);
-  EXPECT_LOG(&r, "GET");
+  EXPECT_LOG(&r, "GET+TTL");
   ck_request ttl = req_of("with-ttl");
   ttl.ttl_secs = 5;
   out = call(e2, SET, &ttl, &r, &clock, &c);
@@ -557,7 +557,7 @@ static void get_or_compute_flow(void) {
   result out = call(e, GOC, &q, &r, &clock, &c);
   EXPECT(out.kind == CK_OUTCOME_COMPUTED && (out.flags & CK_OUTCOME_FLAG_CACHED) && c.computed == 1);
   EXPECT(out.value.ptr == NULL);
-  EXPECT_LOG(&r, "GET", "SET NX", "GET", "SET", "EVALSHA");
+  EXPECT_LOG(&r, "GET+TTL", "SET NX", "GET+TTL", "SET", "EVALSHA");
   EXPECT(find(&r, "k:lock", 6) == NULL); /* released */
   out = call(e, GOC, &q, &r, &clock, &c);
   EXPECT(out.kind == CK_OUTCOME_HIT && out.source == CK_SOURCE_L1 && c.computed == 1);
@@ -631,7 +631,7 @@ static void single_flight(void) {
   EXPECT_RC(ck_engine_get_or_compute(e, &q, 0, &leader, &s1), CK_OK);
   EXPECT_RC(ck_engine_get_or_compute(e, &q, 0, &follower, &s2), CK_OK);
   EXPECT_RC(ck_engine_get_or_compute(e, &q, 0, &follower2, &s3), CK_OK);
-  EXPECT(s1.action == CK_ACTION_SEND && s1.command.kind == CK_CMD_GET);
+  EXPECT(s1.action == CK_ACTION_SEND && s1.command.kind == CK_CMD_GET_WITH_TTL);
   EXPECT(s2.action == CK_ACTION_SLEEP && s2.sleep_has_token && s2.sleep_until_ms == 35000);
   EXPECT(s3.action == CK_ACTION_SLEEP && s3.sleep_has_token && s3.sleep_token != s2.sleep_token);
   uint64_t t2 = s2.sleep_token, t3 = s3.sleep_token;
@@ -696,7 +696,7 @@ static void single_flight(void) {
   EXPECT(ab.wake_len == 0 && ab.command.kind == CK_CMD_NONE);
   EXPECT_RC(ck_op_resume(leader, 22, &s), CK_INVALID_ARGUMENT);
   EXPECT_RC(ck_op_resume(follower, 21, &s), CK_OK);
-  EXPECT(s.action == CK_ACTION_SEND && s.command.kind == CK_CMD_GET);
+  EXPECT(s.action == CK_ACTION_SEND && s.command.kind == CK_CMD_GET_WITH_TTL);
   ck_op_free(leader);
   ck_op_free(follower); /* unfinished: abandoned by the free */
   ck_engine_free(e);
