@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bindings/php/test.sh: installs what it needs (Debian apt), builds the extension, starts its
-# own redis-server on a free loopback port, runs PHPUnit and the PHP conformance runner.
+# own redis-server on a free loopback port, runs PHPUnit, PHPUnit again on a 3-master RedisCluster
+# it starts, and the PHP conformance runner.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -50,9 +51,50 @@ trap cleanup EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export CACHEKIT_TEST_REDIS_PORT="$port"
 
+# A 3-master Redis Cluster (no replicas) for the RedisCluster pass: cluster bus on its own
+# free port (cluster-port), each node in its own directory.
+cluster_pids=()
+cluster_seeds=()
+start_cluster() {
+  local p bus d
+  for _ in 1 2 3; do
+    p="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    bus="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    d="$tmp/cluster-$p"
+    mkdir -p "$d"
+    redis-server --port "$p" --cluster-port "$bus" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "$d/nodes.conf" --save '' --appendonly no --dir "$d" \
+      --daemonize yes --pidfile "$d/redis.pid" >/dev/null
+    cluster_seeds+=("127.0.0.1:$p")
+  done
+  for s in "${cluster_seeds[@]}"; do
+    for _ in $(seq 50); do redis-cli -p "${s##*:}" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  redis-cli --cluster create "${cluster_seeds[@]}" --cluster-replicas 0 --cluster-yes >/dev/null
+  for s in "${cluster_seeds[@]}"; do
+    for _ in $(seq 100); do
+      redis-cli -p "${s##*:}" cluster info 2>/dev/null | grep -q 'cluster_state:ok' && break
+      sleep 0.1
+    done
+  done
+}
+stop_cluster() {
+  local f
+  for f in "$tmp"/cluster-*/redis.pid; do
+    [[ -f "$f" ]] && kill "$(cat "$f")" 2>/dev/null || true
+  done
+}
+trap 'stop_cluster; cleanup' EXIT
+
 status=0
 echo "== php: PHPUnit"
 "${php_cmd[@]}" /usr/bin/phpunit --colors=never -c "$here/phpunit.xml" || status=1
+
+echo "== php: PHPUnit on a 3-master RedisCluster"
+start_cluster
+CACHEKIT_TEST_CLUSTER_SEEDS="$(IFS=,; echo "${cluster_seeds[*]}")" \
+  "${php_cmd[@]}" /usr/bin/phpunit --colors=never -c "$here/phpunit.xml" || status=1
+stop_cluster
 
 echo "== php: conformance"
 if [[ -x "$root/conformance/runners/php" ]]; then

@@ -8,7 +8,7 @@ use PHPUnit\Framework\TestCase;
 
 final class CacheTest extends TestCase
 {
-    private \Redis $redis;
+    private \Redis|\RedisCluster $redis;
 
     protected function setUp(): void
     {
@@ -187,6 +187,31 @@ final class CacheTest extends TestCase
         $c->interop('Bad Namespace', 'op', [], fn() => 1);
     }
 
+    public function testNamespaceInvalidationReachesEveryMaster(): void
+    {
+        $ns = Support::unique('spread');
+        $c = $this->cache(['namespace' => $ns, 'l1' => false]);
+        for ($i = 0; $i < 60; $i++) {
+            $this->assertTrue($c->set("k$i", $i, 60));
+        }
+        $seeds = Support::clusterSeeds();
+        if ($seeds !== null) {
+            // The keys really are spread over the masters: invalidation must SCAN each one.
+            $holding = 0;
+            foreach ($seeds as $seed) {
+                [$host, $port] = explode(':', $seed);
+                $r = new \Redis();
+                $r->connect($host, (int) $port, 1.0);
+                $holding += count($r->keys("ns:$ns:*")) > 0 ? 1 : 0;
+            }
+            $this->assertSame(count($seeds), $holding, 'every master holds some of the keys');
+        }
+        $this->assertSame(60, $c->invalidate(namespace: $ns));
+        for ($i = 0; $i < 60; $i++) {
+            $this->assertFalse($c->has("k$i"));
+        }
+    }
+
     public function testL1SurvivesAcrossRequestsOfOneProcess(): void
     {
         $ns = Support::unique('l1');
@@ -307,13 +332,14 @@ final class CacheTest extends TestCase
         $this->assertStringContainsString('# TYPE cachekit_hits_total counter', $m);
         $h = $c->health();
         $this->assertSame('closed', $h['breaker']['state']);
-        $this->assertSame('phpredis', $h['redis']);
+        $this->assertSame(Support::clusterSeeds() === null ? 'phpredis' : 'phpredis-cluster', $h['redis']);
         $this->assertArrayHasKey('latency', $h);
         $this->assertFalse($h['encrypted']);
     }
 
     public function testBreakerOpensWhenRedisStopsAndClosesAfterRestart(): void
     {
+        Support::skipInClusterMode($this);
         $port = Support::freePort();
         $pid = Support::startRedis($port);
         $r = Support::redis($port);

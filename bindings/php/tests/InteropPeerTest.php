@@ -10,7 +10,7 @@ use PHPUnit\Framework\TestCase;
 /**
  * Live cross-language interop: PHP writes interop/v1 entries that the real cachekit-py SDK
  * (tests/interop/peer) reads, and reads what the SDK writes, plaintext and encrypted, on the
- * suite's Redis. Plaintext documents are byte-identical whoever writes them.
+ * suite's Redis (in the cluster pass, on the master owning the key's slot). Plaintext documents are byte-identical whoever writes them.
  */
 final class InteropPeerTest extends TestCase
 {
@@ -41,7 +41,7 @@ final class InteropPeerTest extends TestCase
     /** Runs the peer; returns its one JSON line, decoded. */
     private static function peer(string $cmd, string $ns, string $op, array $args, ?array $value = null, bool $encrypted = false): array
     {
-        $argv = [self::$peer, $cmd, '--redis', 'redis://127.0.0.1:' . Support::port() . '/0', '--namespace', $ns, '--operation', $op, '--args', json_encode($args)];
+        $argv = [self::$peer, $cmd, '--redis', self::url(Protocol::interopKey($ns, $op, $args)), '--namespace', $ns, '--operation', $op, '--args', json_encode($args)];
         if ($value !== null) {
             $argv[] = '--value';
             $argv[] = json_encode(self::tag($value), JSON_PRESERVE_ZERO_FRACTION);
@@ -55,6 +55,28 @@ final class InteropPeerTest extends TestCase
         $doc = json_decode((string) $line, true, 512, JSON_THROW_ON_ERROR);
         self::assertIsArray($doc);
         return $doc;
+    }
+
+    /**
+     * The peer's Redis URL for a key: the suite's server, or in cluster mode the master that
+     * owns the key's slot (the peer's redis-py client is not a cluster client).
+     */
+    private static function url(string $key): string
+    {
+        $seeds = Support::clusterSeeds();
+        if ($seeds === null) {
+            return 'redis://127.0.0.1:' . Support::port() . '/0';
+        }
+        [$host, $port] = explode(':', $seeds[0]);
+        $r = new \Redis();
+        $r->connect($host, (int) $port, 1.0);
+        $slot = (int) $r->rawCommand('CLUSTER', 'KEYSLOT', $key);
+        foreach ($r->rawCommand('CLUSTER', 'SLOTS') as $range) {
+            if ($slot >= (int) $range[0] && $slot <= (int) $range[1]) {
+                return "redis://{$range[2][0]}:{$range[2][1]}/0";
+            }
+        }
+        throw new \RuntimeException("no master owns slot $slot");
     }
 
     /** PHP value → the peer's tagged JSON (floats as `$float`, so 2.0 stays a float). */
