@@ -412,7 +412,7 @@ impl Cache {
 
     fn execute(&self, cmd: &cachekit::engine::Command) -> cachekit::engine::Reply {
         match &self.redis {
-            Some(r) => r.execute(cmd),
+            Some(r) => r.execute_within(cmd, self.engine.command_timeout(now())),
             None => memory_reply(cmd),
         }
     }

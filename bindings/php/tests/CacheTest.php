@@ -212,6 +212,25 @@ final class CacheTest extends TestCase
         }
     }
 
+    public function testAdaptiveTimeoutBoundsEachCommand(): void
+    {
+        // A server that accepts and never answers: phpredis alone would wait 2 s (connect
+        // timeout); the engine's adaptive timeout (max 150 ms here) cuts each command short.
+        $srv = stream_socket_server('tcp://127.0.0.1:0');
+        $name = (string) stream_socket_get_name($srv, false);
+        $r = new \Redis();
+        $r->connect('127.0.0.1', (int) substr($name, strrpos($name, ':') + 1), 2.0);
+        $before = $r->getOption(\Redis::OPT_READ_TIMEOUT);
+        $c = new Cache($r, ['namespace' => Support::unique('to'), 'l1' => false, 'lock' => false, 'timeout' => ['min_ms' => 50, 'max_ms' => 150]]);
+        $t = microtime(true);
+        $this->assertSame('dflt', @$c->get('k', 'dflt'));
+        $this->assertLessThan(1.0, microtime(true) - $t, 'the read timed out at the adaptive timeout');
+        // The user's read timeout is restored (0, "not set", as the effective default_socket_timeout).
+        $this->assertContains($r->getOption(\Redis::OPT_READ_TIMEOUT), [$before, (float) ini_get('default_socket_timeout')]);
+        $this->assertStringContainsString('cachekit_errors_total{kind="timeout"} 1', $c->metrics());
+        fclose($srv);
+    }
+
     public function testL1SurvivesAcrossRequestsOfOneProcess(): void
     {
         $ns = Support::unique('l1');
