@@ -231,6 +231,35 @@ final class CacheTest extends TestCase
         fclose($srv);
     }
 
+    public function testStampedeOf50ProcessesComputesOnce(): void
+    {
+        $php = getenv('CACHEKIT_PHP');
+        if ($php === false || $php === '') {
+            $this->markTestSkipped('CACHEKIT_PHP (the php command line with the extension) is set by test.sh');
+        }
+        $key = Support::unique('cold');
+        $counter = Support::unique('stampede-count');
+        $start = microtime(true) + 1.5; // every process is up and connected before it
+        $procs = [];
+        $outs = [];
+        for ($i = 0; $i < 50; $i++) {
+            $cmd = $php . ' ' . escapeshellarg(__DIR__ . '/fixtures/stampede_worker.php') . ' ' . escapeshellarg((string) $start) . ' ' . escapeshellarg($key) . ' ' . escapeshellarg($counter);
+            $procs[] = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+            $outs[] = $pipes;
+        }
+        $values = [];
+        foreach ($procs as $i => $p) {
+            $out = stream_get_contents($outs[$i][1]);
+            $err = stream_get_contents($outs[$i][2]);
+            $this->assertSame(0, proc_close($p), "worker $i: $err");
+            $values[] = trim((string) $out);
+        }
+        $this->assertSame('1', (string) $this->redis->get($counter), '50 processes on one cold key compute once');
+        $this->assertCount(1, array_unique($values), 'every process got the one computed value');
+        $this->assertStringContainsString('computed_by', $values[0]);
+        $this->redis->del($counter);
+    }
+
     public function testL1SurvivesAcrossRequestsOfOneProcess(): void
     {
         $ns = Support::unique('l1');
