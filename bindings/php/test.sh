@@ -51,6 +51,20 @@ trap cleanup EXIT
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 export CACHEKIT_TEST_REDIS_PORT="$port"
 
+# The Node SDK (its CLI) for the live PHP <-> Node interop test, when node is installed
+# (CACHEKIT_SKIP_NODE_INTEROP=1 skips it; the test then reports itself skipped).
+if command -v node >/dev/null 2>&1 && [[ -z "${CACHEKIT_SKIP_NODE_INTEROP:-}" ]]; then
+  (
+    cd "$root/bindings/node"
+    [[ -d node_modules/typescript ]] || npm ci --no-audit --no-fund --loglevel=error >/dev/null 2>&1
+    node scripts/build-addon.mjs >/dev/null
+    if [[ ! -f dist/cli.js ]] || [[ -n "$(find ts -newer dist/cli.js -name '*.ts' | head -1)" ]]; then
+      npx tsc -p tsconfig.json >/dev/null
+      node scripts/esm-entry.mjs
+    fi
+  ) >&2 || echo "php: the Node SDK did not build; the Node interop test will be skipped" >&2
+fi
+
 # A 3-master Redis Cluster (no replicas) for the RedisCluster pass: cluster bus on its own
 # free port (cluster-port), each node in its own directory.
 cluster_pids=()

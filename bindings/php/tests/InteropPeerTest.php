@@ -41,7 +41,7 @@ final class InteropPeerTest extends TestCase
     /** Runs the peer; returns its one JSON line, decoded. */
     private static function peer(string $cmd, string $ns, string $op, array $args, ?array $value = null, bool $encrypted = false): array
     {
-        $argv = [self::$peer, $cmd, '--redis', self::url(Protocol::interopKey($ns, $op, $args)), '--namespace', $ns, '--operation', $op, '--args', json_encode($args)];
+        $argv = [self::$peer, $cmd, '--redis', Support::urlFor(Protocol::interopKey($ns, $op, $args)), '--namespace', $ns, '--operation', $op, '--args', json_encode($args)];
         if ($value !== null) {
             $argv[] = '--value';
             $argv[] = json_encode(self::tag($value), JSON_PRESERVE_ZERO_FRACTION);
@@ -57,33 +57,14 @@ final class InteropPeerTest extends TestCase
         return $doc;
     }
 
-    /**
-     * The peer's Redis URL for a key: the suite's server, or in cluster mode the master that
-     * owns the key's slot (the peer's redis-py client is not a cluster client).
-     */
-    private static function url(string $key): string
-    {
-        $seeds = Support::clusterSeeds();
-        if ($seeds === null) {
-            return 'redis://127.0.0.1:' . Support::port() . '/0';
-        }
-        [$host, $port] = explode(':', $seeds[0]);
-        $r = new \Redis();
-        $r->connect($host, (int) $port, 1.0);
-        $slot = (int) $r->rawCommand('CLUSTER', 'KEYSLOT', $key);
-        foreach ($r->rawCommand('CLUSTER', 'SLOTS') as $range) {
-            if ($slot >= (int) $range[0] && $slot <= (int) $range[1]) {
-                return "redis://{$range[2][0]}:{$range[2][1]}/0";
-            }
-        }
-        throw new \RuntimeException("no master owns slot $slot");
-    }
-
-    /** PHP value → the peer's tagged JSON (floats as `$float`, so 2.0 stays a float). */
-    private static function tag(mixed $v): mixed
+    /** PHP value → the peers' tagged JSON (floats as `$float`, so 2.0 stays a float; big ints as `$int`). */
+    public static function tag(mixed $v): mixed
     {
         if (is_float($v)) {
             return ['$float' => var_export($v, true)];
+        }
+        if (is_int($v) && abs($v) > 9007199254740991) {
+            return ['$int' => (string) $v]; // beyond JavaScript's safe integers
         }
         if (is_array($v)) {
             return array_is_list($v) ? array_map([self::class, 'tag'], $v) : (object) array_map([self::class, 'tag'], $v);
@@ -92,7 +73,7 @@ final class InteropPeerTest extends TestCase
     }
 
     /** The peer's tagged JSON → PHP values. */
-    private static function untag(mixed $v): mixed
+    public static function untag(mixed $v): mixed
     {
         if (!is_array($v)) {
             return $v;
@@ -109,7 +90,7 @@ final class InteropPeerTest extends TestCase
         return array_map([self::class, 'untag'], $v);
     }
 
-    private static function value(): array
+    public static function value(): array
     {
         return ['name' => 'alice', 'age' => 30, 'score' => 2.5, 'ratio' => 2.0, 'tags' => ['a', 'b'], 'active' => true, 'note' => null, 'city' => 'Zürich', 'big' => PHP_INT_MAX, 'neg' => -7];
     }

@@ -51,6 +51,28 @@ final class Support
         }
     }
 
+    /**
+     * The peer's Redis URL for a key: the suite's server, or in cluster mode the master that
+     * owns the key's slot (the peer's redis-py client is not a cluster client).
+     */
+    public static function urlFor(string $key): string
+    {
+        $seeds = Support::clusterSeeds();
+        if ($seeds === null) {
+            return 'redis://127.0.0.1:' . self::port() . '/0';
+        }
+        [$host, $port] = explode(':', $seeds[0]);
+        $r = new \Redis();
+        $r->connect($host, (int) $port, 1.0);
+        $slot = (int) $r->rawCommand('CLUSTER', 'KEYSLOT', $key);
+        foreach ($r->rawCommand('CLUSTER', 'SLOTS') as $range) {
+            if ($slot >= (int) $range[0] && $slot <= (int) $range[1]) {
+                return "redis://{$range[2][0]}:{$range[2][1]}/0";
+            }
+        }
+        throw new \RuntimeException("no master owns slot $slot");
+    }
+
     public static function freePort(): int
     {
         $s = stream_socket_server('tcp://127.0.0.1:0');
