@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bindings/php/test.sh: installs what it needs (Debian apt), builds the extension, starts its
-# own redis-server on a free loopback port, runs PHPUnit, PHPUnit again on a 3-master RedisCluster
-# it starts, and the PHP conformance runner.
+# own redis-server on a free loopback port, runs PHPUnit, PHPUnit under valgrind, PHPUnit again on
+# a 3-master RedisCluster it starts, and the PHP conformance runner.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -15,11 +15,12 @@ command -v clang >/dev/null 2>&1 || need+=(clang)
 ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1 || need+=(libclang-dev)
 [[ -f /usr/share/php/Psr/SimpleCache/CacheInterface.php ]] || need+=(php-psr-simple-cache)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v valgrind >/dev/null 2>&1 || need+=(valgrind)
 if [[ ${#need[@]} -gt 0 ]]; then
   echo "php: installing ${need[*]}"
   sudo_=""; [[ $(id -u) -ne 0 ]] && sudo_="sudo"
   $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php8.2-cli php8.2-dev php-redis phpunit clang libclang-dev php-psr-simple-cache redis-server >/dev/null
+  $sudo_ env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php8.2-cli php8.2-dev php-redis phpunit clang libclang-dev php-psr-simple-cache redis-server valgrind >/dev/null
 fi
 
 profile="${CACHEKIT_PHP_PROFILE:-release}"
@@ -103,6 +104,11 @@ trap 'stop_cluster; cleanup' EXIT
 status=0
 echo "== php: PHPUnit"
 "${php_cmd[@]}" /usr/bin/phpunit --colors=never -c "$here/phpunit.xml" || status=1
+
+echo "== php: PHPUnit under valgrind (USE_ZEND_ALLOC=0, pcre.jit=0: JIT code has no symbols)"
+vg_cmd=("${php_cmd[@]:0:1}" -d pcre.jit=0 "${php_cmd[@]:1}")
+USE_ZEND_ALLOC=0 valgrind -q --error-exitcode=99 --leak-check=no \
+  "${vg_cmd[@]}" /usr/bin/phpunit --colors=never -c "$here/phpunit.xml" || status=1
 
 echo "== php: PHPUnit on a 3-master RedisCluster"
 start_cluster
