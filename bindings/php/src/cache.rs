@@ -181,7 +181,7 @@ pub fn ttl_arg(z: Option<&Zval>) -> R<Option<Ttl>> {
     }
 }
 
-fn master_key(z: &Zval) -> R<MasterKey> {
+pub(crate) fn master_key(z: &Zval) -> R<MasterKey> {
     let bytes = z.zend_str().map(|s| s.as_bytes()).unwrap_or_default();
     if bytes.len() == 32 && std::str::from_utf8(bytes).map_or(true, |s| !s.chars().all(|c| c.is_ascii_hexdigit())) {
         return ck(MasterKey::from_bytes(bytes));
@@ -412,7 +412,7 @@ impl Cache {
 
     fn execute(&self, cmd: &cachekit::engine::Command) -> cachekit::engine::Reply {
         match &self.redis {
-            Some(r) => r.execute(cmd),
+            Some(r) => r.execute_within(cmd, self.engine.command_timeout(now())),
             None => memory_reply(cmd),
         }
     }

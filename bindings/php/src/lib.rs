@@ -40,5 +40,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<wrappers::Map>()
         .class::<cache::Cache>()
         .class::<protocol::Protocol>()
+        .class::<protocol::Keyring>()
         .function(wrap_function!(version))
 }

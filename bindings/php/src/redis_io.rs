@@ -10,6 +10,19 @@ use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
 
 /// phpredis' `Redis::PIPELINE`.
 const PIPELINE: i64 = 2;
+/// phpredis' `Redis::OPT_READ_TIMEOUT`.
+const OPT_READ_TIMEOUT: i64 = 3;
+
+/// `ini_get('default_socket_timeout')` in seconds (a day when it is not positive: infinite).
+fn default_socket_timeout() -> f64 {
+    ext_php_rs::types::ZendCallable::try_from_name("ini_get")
+        .ok()
+        .and_then(|f| f.try_call(vec![&"default_socket_timeout"]).ok())
+        .and_then(|z| z.string())
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .filter(|t| *t > 0.0)
+        .unwrap_or(86_400.0)
+}
 
 /// A phpredis client held by a cache (a reference to the user's object).
 pub struct RedisClient {
@@ -166,6 +179,36 @@ impl RedisClient {
         }
         self.broken.set(false);
         Ok(())
+    }
+
+    /// Executes one engine command under the engine's adaptive timeout: a `\Redis` gets
+    /// `OPT_READ_TIMEOUT` = min(the user's read timeout, `timeout_ms`) for this command only
+    /// (the user's value is restored after it); a call that fails after at least that long is
+    /// a [`Reply::Timeout`]. `\RedisCluster` keeps its own timeouts.
+    pub fn execute_within(&self, cmd: &Command, timeout_ms: u64) -> Reply {
+        if self.cluster || timeout_ms == 0 {
+            return self.execute(cmd);
+        }
+        let mut user = self.call("getOption", vec![&OPT_READ_TIMEOUT]).ok().and_then(|z| z.double()).unwrap_or(0.0);
+        if user <= 0.0 {
+            // 0 = "not set": the stream then waits default_socket_timeout. Setting 0 back
+            // would mean "time out at once", so the restored value is that effective one.
+            user = default_socket_timeout();
+        }
+        let adaptive = timeout_ms as f64 / 1000.0;
+        let applied = user.min(adaptive);
+        let set = (applied - user).abs() > f64::EPSILON
+            && self.call("setOption", vec![&OPT_READ_TIMEOUT, &applied]).is_ok_and(|z| z.is_true());
+        let started = std::time::Instant::now();
+        let reply = self.execute(cmd);
+        let elapsed = started.elapsed().as_secs_f64();
+        if set {
+            let _ = self.call("setOption", vec![&OPT_READ_TIMEOUT, &user]);
+        }
+        match reply {
+            Reply::Error(_) if set && elapsed >= applied * 0.9 => Reply::Timeout,
+            r => r,
+        }
     }
 
     /// Executes one engine command.

@@ -288,4 +288,73 @@ class Protocol
     public static function decodeEntry(string $stored, string $mode_name, string $cache_key): mixed {}
 
     public static function tenantKeyFingerprint(string $master_key_hex, string $tenant): string {}
+
+    /** A value through the extension's mapping and back in the exact shape a decoder returns. */
+    public static function exactValue(mixed $value): mixed {}
+
+    /** The AAD (v0x03) bytes authenticated with an encrypted entry. */
+    public static function aad(string $tenant, string $cache_key, string $format, bool $compressed, ?string $original_type = null): string {}
+
+    /** HKDF salt for a domain (`encryption`) and tenant. */
+    public static function deriveSalt(string $domain, string $tenant): string {}
+
+    /** HKDF-SHA256 derived key (32 bytes) of a master key (64 hex digits or 32 bytes). */
+    public static function deriveKey(mixed $master, string $domain, string $tenant): string {}
+
+    /** The 16-byte fingerprint of a 32-byte derived key. */
+    public static function keyFingerprint(string $key): string {}
+
+    /** True for a valid hex master key; throws CryptoException (invalid_master_key) otherwise. */
+    public static function masterKeyFromHex(string $hex): bool {}
+
+    /** True for a valid raw (32-byte) master key; throws CryptoException (invalid_master_key) otherwise. */
+    public static function masterKeyFromBytes(string $bytes): bool {}
+
+    /**
+     * The fields of a ByteStorage envelope.
+     * @return array{compressedSize: int, originalSize: int, checksum: string, format: string, encoding: 'bin'|'int-array'}
+     */
+    public static function envelopeParse(string $data): mixed {}
+
+    /** True when the bytes start with cachekit-py's `CK` frame magic. */
+    public static function isPythonFrame(string $data): bool {}
+
+    /**
+     * Parses a cachekit-py `CK` frame for display (never to read a value); `strict` also requires a serializer name.
+     * @return array{ok: true, headerJson: string, serializer: ?string, payload: string}|array{ok: false, rejectedBy: string}
+     */
+    public static function inspectPythonFrame(string $data, ?bool $strict = null): mixed {}
+}
+
+/** A keyring: the current master key (encrypts and decrypts) and previous keys (decrypt only), for one tenant. */
+class Keyring
+{
+    /**
+     * @param string $master 64 hex digits or 32 bytes
+     * @param list<string>|null $previous_keys the same
+     */
+    public function __construct(mixed $master, mixed $previous_keys = null, ?string $tenant = null) {}
+
+    /** `CACHEKIT_MASTER_KEY` / `CACHEKIT_PREVIOUS_MASTER_KEYS` style; throws CryptoException (invalid_keyring). */
+    public static function fromHex(string $current, string $previous_csv, string $tenant): Keyring {}
+
+    public function tenant(): string {}
+
+    /** Fingerprint (16 bytes) of the current derived key. */
+    public function fingerprint(): string {}
+
+    /** Encrypts with the current key (counter nonce): nonce ‖ ciphertext ‖ tag. */
+    public function encrypt(string $aad, string $plaintext): string {}
+
+    /** Seals with an explicit 12-byte nonce (tests and vectors only). */
+    public function sealWithNonce(string $nonce, string $aad, string $plaintext): string {}
+
+    /** Opens with the current key, then each previous key, with exactly this AAD. */
+    public function decrypt(string $aad, string $stored): string {}
+
+    /** @param 'default'|'default-no-integrity'|'interop' $mode_name */
+    public function encodeEntry(mixed $value, string $mode_name, string $cache_key): string {}
+
+    /** @param 'default'|'default-no-integrity'|'interop' $mode_name */
+    public function decodeEntry(string $stored, string $mode_name, string $cache_key): mixed {}
 }

@@ -8,7 +8,7 @@ use PHPUnit\Framework\TestCase;
 
 final class CacheTest extends TestCase
 {
-    private \Redis $redis;
+    private \Redis|\RedisCluster $redis;
 
     protected function setUp(): void
     {
@@ -187,6 +187,79 @@ final class CacheTest extends TestCase
         $c->interop('Bad Namespace', 'op', [], fn() => 1);
     }
 
+    public function testNamespaceInvalidationReachesEveryMaster(): void
+    {
+        $ns = Support::unique('spread');
+        $c = $this->cache(['namespace' => $ns, 'l1' => false]);
+        for ($i = 0; $i < 60; $i++) {
+            $this->assertTrue($c->set("k$i", $i, 60));
+        }
+        $seeds = Support::clusterSeeds();
+        if ($seeds !== null) {
+            // The keys really are spread over the masters: invalidation must SCAN each one.
+            $holding = 0;
+            foreach ($seeds as $seed) {
+                [$host, $port] = explode(':', $seed);
+                $r = new \Redis();
+                $r->connect($host, (int) $port, 1.0);
+                $holding += count($r->keys("ns:$ns:*")) > 0 ? 1 : 0;
+            }
+            $this->assertSame(count($seeds), $holding, 'every master holds some of the keys');
+        }
+        $this->assertSame(60, $c->invalidate(namespace: $ns));
+        for ($i = 0; $i < 60; $i++) {
+            $this->assertFalse($c->has("k$i"));
+        }
+    }
+
+    public function testAdaptiveTimeoutBoundsEachCommand(): void
+    {
+        // A server that accepts and never answers: phpredis alone would wait 2 s (connect
+        // timeout); the engine's adaptive timeout (max 150 ms here) cuts each command short.
+        $srv = stream_socket_server('tcp://127.0.0.1:0');
+        $name = (string) stream_socket_get_name($srv, false);
+        $r = new \Redis();
+        $r->connect('127.0.0.1', (int) substr($name, strrpos($name, ':') + 1), 2.0);
+        $before = $r->getOption(\Redis::OPT_READ_TIMEOUT);
+        $c = new Cache($r, ['namespace' => Support::unique('to'), 'l1' => false, 'lock' => false, 'timeout' => ['min_ms' => 50, 'max_ms' => 150]]);
+        $t = microtime(true);
+        $this->assertSame('dflt', @$c->get('k', 'dflt'));
+        $this->assertLessThan(1.0, microtime(true) - $t, 'the read timed out at the adaptive timeout');
+        // The user's read timeout is restored (0, "not set", as the effective default_socket_timeout).
+        $this->assertContains($r->getOption(\Redis::OPT_READ_TIMEOUT), [$before, (float) ini_get('default_socket_timeout')]);
+        $this->assertStringContainsString('cachekit_errors_total{kind="timeout"} 1', $c->metrics());
+        fclose($srv);
+    }
+
+    public function testStampedeOf50ProcessesComputesOnce(): void
+    {
+        $php = getenv('CACHEKIT_PHP');
+        if ($php === false || $php === '') {
+            $this->markTestSkipped('CACHEKIT_PHP (the php command line with the extension) is set by test.sh');
+        }
+        $key = Support::unique('cold');
+        $counter = Support::unique('stampede-count');
+        $start = microtime(true) + 1.5; // every process is up and connected before it
+        $procs = [];
+        $outs = [];
+        for ($i = 0; $i < 50; $i++) {
+            $cmd = $php . ' ' . escapeshellarg(__DIR__ . '/fixtures/stampede_worker.php') . ' ' . escapeshellarg((string) $start) . ' ' . escapeshellarg($key) . ' ' . escapeshellarg($counter);
+            $procs[] = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+            $outs[] = $pipes;
+        }
+        $values = [];
+        foreach ($procs as $i => $p) {
+            $out = stream_get_contents($outs[$i][1]);
+            $err = stream_get_contents($outs[$i][2]);
+            $this->assertSame(0, proc_close($p), "worker $i: $err");
+            $values[] = trim((string) $out);
+        }
+        $this->assertSame('1', (string) $this->redis->get($counter), '50 processes on one cold key compute once');
+        $this->assertCount(1, array_unique($values), 'every process got the one computed value');
+        $this->assertStringContainsString('computed_by', $values[0]);
+        $this->redis->del($counter);
+    }
+
     public function testL1SurvivesAcrossRequestsOfOneProcess(): void
     {
         $ns = Support::unique('l1');
@@ -307,13 +380,14 @@ final class CacheTest extends TestCase
         $this->assertStringContainsString('# TYPE cachekit_hits_total counter', $m);
         $h = $c->health();
         $this->assertSame('closed', $h['breaker']['state']);
-        $this->assertSame('phpredis', $h['redis']);
+        $this->assertSame(Support::clusterSeeds() === null ? 'phpredis' : 'phpredis-cluster', $h['redis']);
         $this->assertArrayHasKey('latency', $h);
         $this->assertFalse($h['encrypted']);
     }
 
     public function testBreakerOpensWhenRedisStopsAndClosesAfterRestart(): void
     {
+        Support::skipInClusterMode($this);
         $port = Support::freePort();
         $pid = Support::startRedis($port);
         $r = Support::redis($port);

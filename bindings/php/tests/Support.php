@@ -15,8 +15,23 @@ final class Support
         return (int) $p;
     }
 
-    public static function redis(?int $port = null): \Redis
+    /** The seeds of the cluster run (`CACHEKIT_TEST_CLUSTER_SEEDS`, host:port,...), or null. */
+    public static function clusterSeeds(): ?array
     {
+        $s = getenv('CACHEKIT_TEST_CLUSTER_SEEDS');
+        return $s === false || $s === '' ? null : explode(',', $s);
+    }
+
+    /**
+     * The suite's server: a `\RedisCluster` on the 3-master cluster when test.sh runs the suite
+     * in cluster mode, else a `\Redis` (always a `\Redis` for an explicit port).
+     */
+    public static function redis(?int $port = null): \Redis|\RedisCluster
+    {
+        $seeds = self::clusterSeeds();
+        if ($port === null && $seeds !== null) {
+            return new \RedisCluster(null, $seeds, 1.0, 1.0);
+        }
         $r = new \Redis();
         $r->connect('127.0.0.1', $port ?? self::port(), 1.0);
         return $r;
@@ -26,6 +41,36 @@ final class Support
     public static function unique(string $prefix): string
     {
         return $prefix . bin2hex(random_bytes(4));
+    }
+
+    /** Skips a test that needs a single \Redis it can stop and restart. */
+    public static function skipInClusterMode(\PHPUnit\Framework\TestCase $t): void
+    {
+        if (self::clusterSeeds() !== null) {
+            $t->markTestSkipped('needs a standalone redis-server it controls (runs in the standalone pass)');
+        }
+    }
+
+    /**
+     * The peer's Redis URL for a key: the suite's server, or in cluster mode the master that
+     * owns the key's slot (the peer's redis-py client is not a cluster client).
+     */
+    public static function urlFor(string $key): string
+    {
+        $seeds = Support::clusterSeeds();
+        if ($seeds === null) {
+            return 'redis://127.0.0.1:' . self::port() . '/0';
+        }
+        [$host, $port] = explode(':', $seeds[0]);
+        $r = new \Redis();
+        $r->connect($host, (int) $port, 1.0);
+        $slot = (int) $r->rawCommand('CLUSTER', 'KEYSLOT', $key);
+        foreach ($r->rawCommand('CLUSTER', 'SLOTS') as $range) {
+            if ($slot >= (int) $range[0] && $slot <= (int) $range[1]) {
+                return "redis://{$range[2][0]}:{$range[2][1]}/0";
+            }
+        }
+        throw new \RuntimeException("no master owns slot $slot");
     }
 
     public static function freePort(): int
