@@ -45,8 +45,10 @@ export CACHEKIT_WASM_PKG="$here/pkg-nodejs/cachekit_wasm.js"
 CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.js'); const k = c.defaultEngineKind(); if (k !== 'wasm') throw new Error('engine ' + k); console.log('engine:', k, 'core', c.protocol.coreVersion())"
 
 step "conformance (wasm binding)"
-CACHEKIT_WASM_PREBUILT=1 "$root/conformance/run" --binding wasm "$root"/conformance/vectors/*.json
+status=0
+CACHEKIT_WASM_PREBUILT=1 "$root/conformance/run" --binding wasm "$root"/conformance/vectors/*.json || status=1
 
 step "node SDK test suite on the WASM engine (real redis-server)"
 cd "$root/bindings/node"
-CACHEKIT_ENGINE=wasm CACHEKIT_SKIP_PY_INTEROP="${CACHEKIT_SKIP_PY_INTEROP:-1}" npm test --silent
+CACHEKIT_ENGINE=wasm CACHEKIT_SKIP_PY_INTEROP="${CACHEKIT_SKIP_PY_INTEROP:-1}" npm test --silent || status=1
+exit "$status"
