@@ -44,8 +44,11 @@ step "node package (npm ci, tsc)"
 export CACHEKIT_WASM_PKG="$here/pkg-nodejs/cachekit_wasm.js"
 CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.js'); const k = c.defaultEngineKind(); if (k !== 'wasm') throw new Error('engine ' + k); console.log('engine:', k, 'core', c.protocol.coreVersion())"
 
-step "conformance (wasm binding)"
+step "web (ESM) build in Node: primitives and an L1 round trip"
 status=0
+node --test "$here/test/web.test.mjs" || status=1
+
+step "conformance (wasm binding)"
 CACHEKIT_WASM_PREBUILT=1 "$root/conformance/run" --binding wasm "$root"/conformance/vectors/*.json || status=1
 
 step "node SDK test suite on the WASM engine (real redis-server)"
