@@ -7,7 +7,7 @@
 import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, Outcome, RequestOptions, RequestSpec, TtlSpec } from './engine';
 import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
-import { nativeBackend } from './native';
+import { resolveBackend, type EngineKind } from './native';
 import { adapterFor, adapterForUrl, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
 
 /** The cachekit intent presets (SPEC §8): default TTL 300 / 600 / 600 / 3600 s; `secure`
@@ -78,8 +78,9 @@ export interface CacheOptions {
   onError?: (error: CachekitError, context: ErrorContext) => void;
   /** Receives one `warn` line per cache-layer failure when no `onError` is given. */
   logger?: { warn(message: string): void };
-  /** The engine implementation (default: the napi addon). */
-  engine?: EngineBackend;
+  /** The engine implementation: `'napi'`, `'wasm'`, or an {@link EngineBackend}; default: the
+   * napi addon when it loads, else the WebAssembly module (`CACHEKIT_ENGINE` overrides). */
+  engine?: EngineBackend | EngineKind;
 }
 
 /** Per-call options of writes. */
@@ -508,7 +509,7 @@ export class Cache {
  * `secure` preset without one.
  */
 export function createCache(options: CacheOptions = {}): Cache {
-  const backend = options.engine ?? nativeBackend;
+  const backend = resolveBackend(options.engine);
   const engine = backend.createEngine(engineConfig(options));
   let redis: RedisAdapter | Promise<RedisAdapter>;
   const r = options.redis === undefined ? (envFlag('CACHEKIT_REDIS_URL') ?? envFlag('REDIS_URL')) : options.redis;

@@ -42,6 +42,6 @@ export { Ext, Float, IsoDateTime, LocalDate, LocalTime, MapEntries, Uuid } from 
 export type * from './engine';
 export { Driver } from './driver';
 export { adapterFor, hashSlot, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
-export { nativeBackend } from './native';
+export { defaultEngineKind, nativeBackend, napiBackend, wasmBackend, type EngineKind } from './native';
 export * as protocol from './protocol';
 export { fromTagged, toTagged } from './tagged';

@@ -66,17 +66,73 @@ export interface Addon {
   ): { ok: true; headerJson: string; serializer: string | null; payload: Buffer } | { ok: false; rejectedBy: string };
 }
 
-let loaded: Addon | undefined;
+/** The two implementations of the engine: the napi addon and the WebAssembly module. */
+export type EngineKind = 'napi' | 'wasm';
 
-/** Loads the addon: `$CACHEKIT_NODE_ADDON`, else `cachekit.node` next to package.json. */
-export function addon(): Addon {
-  if (loaded) return loaded;
+const loaded: Partial<Record<EngineKind, Addon>> = {};
+
+/** Loads the napi addon: `$CACHEKIT_NODE_ADDON`, else `cachekit.node` next to package.json. */
+function loadNapi(): Addon {
   const req = createRequire(__filename);
   const path = process.env.CACHEKIT_NODE_ADDON || join(__dirname, '..', 'cachekit.node');
   const a = req(path) as Addon;
   a.registerRuntime(valueRuntime);
-  loaded = a;
   return a;
+}
+
+/** Loads the WebAssembly module (wasm-bindgen `nodejs` build): `$CACHEKIT_WASM_PKG`, else
+ * `wasm/` next to package.json, else the repository's `bindings/wasm/pkg-nodejs`. */
+function loadWasm(): Addon {
+  const req = createRequire(__filename);
+  const env = process.env.CACHEKIT_WASM_PKG;
+  const candidates = env
+    ? [env]
+    : [join(__dirname, '..', 'wasm', 'cachekit_wasm.js'), join(__dirname, '..', '..', 'wasm', 'pkg-nodejs', 'cachekit_wasm.js')];
+  let last: unknown;
+  for (const path of candidates) {
+    try {
+      const a = req(path) as Addon;
+      const bytes = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+      a.registerRuntime({ ...valueRuntime, bytes } as typeof valueRuntime);
+      return a;
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+/** The engine module of one kind (loaded once). */
+export function addonOf(kind: EngineKind): Addon {
+  const a = loaded[kind] ?? (kind === 'wasm' ? loadWasm() : loadNapi());
+  loaded[kind] = a;
+  return a;
+}
+
+let chosen: EngineKind | undefined;
+
+/** The default engine: `$CACHEKIT_ENGINE` (`napi` or `wasm`) when set, else the napi addon
+ * when it loads, else the WebAssembly module. */
+export function defaultEngineKind(): EngineKind {
+  if (chosen) return chosen;
+  const env = process.env.CACHEKIT_ENGINE;
+  if (env === 'napi' || env === 'wasm') {
+    chosen = env;
+  } else {
+    try {
+      addonOf('napi');
+      chosen = 'napi';
+    } catch {
+      addonOf('wasm');
+      chosen = 'wasm';
+    }
+  }
+  return chosen;
+}
+
+/** The default engine module (see {@link defaultEngineKind}). */
+export function addon(): Addon {
+  return addonOf(defaultEngineKind());
 }
 
 /** Wraps an engine so errors it throws become `CachekitError`s. */
@@ -192,24 +248,41 @@ class GuardedEngine implements Engine {
   }
 }
 
-/** The napi engine backend. */
-export const nativeBackend: EngineBackend = {
-  createEngine(config: EngineConfig): Engine {
-    const a = addon();
-    return new GuardedEngine(guard(() => new a.NativeEngine(config)));
-  },
-  defaultKey(spec) {
-    const a = addon();
-    try {
-      if (spec.kwargs === undefined && spec.serializer === undefined) {
-        return a.defaultKeyOf(spec.namespace ?? null, spec.function, spec.args ?? [], spec.integrity ?? true);
+function backendOver(get: () => Addon): EngineBackend {
+  return {
+    createEngine(config: EngineConfig): Engine {
+      const a = get();
+      return new GuardedEngine(guard(() => new a.NativeEngine(config)));
+    },
+    defaultKey(spec) {
+      const a = get();
+      try {
+        if (spec.kwargs === undefined && spec.serializer === undefined) {
+          return a.defaultKeyOf(spec.namespace ?? null, spec.function, spec.args ?? [], spec.integrity ?? true);
+        }
+        return a.defaultKey(spec);
+      } catch (x) {
+        throw fromEngineError(x);
       }
-      return a.defaultKey(spec);
-    } catch (x) {
-      throw fromEngineError(x);
-    }
-  },
-  interopKey(namespace, operation, args) {
-    return guard(() => addon().interopKey(namespace, operation, args));
-  },
-};
+    },
+    interopKey(namespace, operation, args) {
+      return guard(() => get().interopKey(namespace, operation, args));
+    },
+  };
+}
+
+/** The default engine backend: the napi addon, or the WebAssembly module when the addon is
+ * missing or `CACHEKIT_ENGINE=wasm` (see {@link defaultEngineKind}). */
+export const nativeBackend: EngineBackend = backendOver(addon);
+/** The napi addon, explicitly. */
+export const napiBackend: EngineBackend = backendOver(() => addonOf('napi'));
+/** The WebAssembly engine, explicitly. */
+export const wasmBackend: EngineBackend = backendOver(() => addonOf('wasm'));
+
+/** The backend an `engine` option names. */
+export function resolveBackend(engine: EngineBackend | EngineKind | undefined): EngineBackend {
+  if (engine === undefined) return nativeBackend;
+  if (engine === 'napi') return napiBackend;
+  if (engine === 'wasm') return wasmBackend;
+  return engine;
+}

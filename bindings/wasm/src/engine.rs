@@ -1,0 +1,631 @@
+//! `NativeEngine` (the same class name and methods as the napi addon): the core's sans-I/O
+//! request engine, driven from JavaScript. Steps, commands and outcomes are the plain objects
+//! of `bindings/node/ts/engine.ts`. The clock is JavaScript's `performance.now()`.
+
+use std::collections::HashMap;
+
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
+
+use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
+use cachekit::backpressure::LimiterConfig;
+use cachekit::breaker::BreakerConfig;
+use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
+use cachekit::engine::{Action, Command, Engine, EngineConfig, Invalidate, Op, Outcome, Reply, Request, Source, Step};
+use cachekit::entry::Mode;
+use cachekit::l1::L1Config;
+use cachekit::refresh::XFetch;
+use cachekit::stampede::{LockConfig, SingleFlightConfig};
+use cachekit::ttl::{Intent, Ttl, TtlRefresh};
+use cachekit::{Error, ErrorKind};
+
+use crate::js::{Fail, Opts, Out, R, ck};
+use crate::value::{ToCore, ToJs, bytes_arg, js_string, string_arg};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The monotonic clock of the host (browsers, workers, Node, Deno, Bun).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+fn clock() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        performance_now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0.0
+    }
+}
+
+/// One cache's engine: configuration, keyring, L1, breaker, single flight, metrics, and the
+/// operations in progress.
+#[wasm_bindgen]
+pub struct NativeEngine {
+    engine: Engine,
+    epoch: f64,
+    ops: HashMap<u32, Op>,
+    next_op: u32,
+    profiles: Vec<Request>,
+}
+
+pub fn mode_from(name: &str) -> R<Mode> {
+    match name {
+        "default" => Ok(Mode::Default { integrity: true }),
+        "default-no-integrity" => Ok(Mode::Default { integrity: false }),
+        "interop" => Ok(Mode::Interop),
+        other => ck(
+            ErrorKind::InvalidArgument,
+            format!("unknown mode {other:?}: expected default, default-no-integrity or interop"),
+        ),
+    }
+}
+
+/// A TTL option: seconds (fractions round up) or `"never"`.
+fn ttl_from(v: &JsValue) -> R<Ttl> {
+    if let Some(x) = v.as_f64() {
+        return Ok(Ttl::from_secs_f64(x)?);
+    }
+    if v.as_string().as_deref() == Some("never") {
+        return Ok(Ttl::Never);
+    }
+    ck(ErrorKind::InvalidTtl, "ttl must be a number of seconds or \"never\"")
+}
+
+/// A master key given as 64 hex digits or 32 raw bytes.
+pub fn master_key(v: &JsValue) -> R<MasterKey> {
+    if v.is_string() {
+        Ok(MasterKey::from_hex(&js_string(v)?)?)
+    } else {
+        Ok(MasterKey::from_bytes(&bytes_arg(v, "master key")?)?)
+    }
+}
+
+fn keyring_from(o: &Opts) -> R<Keyring> {
+    let Some(mk) = o.get("masterKey")? else {
+        return ck(ErrorKind::InvalidMasterKey, "encryption needs a masterKey (64 hex digits or 32 bytes)");
+    };
+    let current = master_key(&mk)?;
+    let mut previous = Vec::new();
+    if let Some(p) = o.get("previousKeys")? {
+        if !Array::is_array(&p) {
+            return ck(ErrorKind::InvalidKeyring, "previousKeys must be an array of master keys");
+        }
+        for k in Array::from(&p).iter() {
+            previous.push(master_key(&k)?);
+        }
+    }
+    let tenant = o.string("tenant")?.unwrap_or_else(|| DEFAULT_TENANT.to_owned());
+    Ok(Keyring::new(&current, &previous, &tenant)?)
+}
+
+fn config_from(o: &Opts) -> R<(EngineConfig, Option<Keyring>)> {
+    let intent = match o.string("intent")? {
+        Some(name) => Intent::from_name(&name)?,
+        None => Intent::Production,
+    };
+    let mut c = EngineConfig::for_intent(intent);
+    if let Some(v) = o.get("ttl")? {
+        c.ttl = Some(ttl_from(&v)?);
+    }
+    if let Some(m) = o.string("mode")? {
+        c.mode = mode_from(&m)?;
+    }
+    match o.section("l1")? {
+        Some(None) => c.l1 = None,
+        Some(Some(l)) => {
+            let mut cfg = L1Config::new(l.u64("maxBytes")?.map_or(cachekit::l1::DEFAULT_BUDGET, |b| b as usize));
+            cfg.max_entry_bytes = l.u64("maxEntryBytes")?.map(|b| b as usize);
+            if let Some(s) = l.u64("shards")? {
+                cfg.shards = s as usize;
+            }
+            c.l1 = Some(cfg);
+        }
+        None => {}
+    }
+    if let Some(Some(b)) = o.section("breaker")? {
+        let d = BreakerConfig::default();
+        c.breaker = BreakerConfig {
+            failure_threshold: b.u64("failureThreshold")?.map_or(d.failure_threshold, |x| x as u32),
+            failure_window: b.u64("failureWindowMs")?.unwrap_or(d.failure_window),
+            open_duration: b.u64("openDurationMs")?.unwrap_or(d.open_duration),
+            half_open_probes: b.u64("halfOpenProbes")?.map_or(d.half_open_probes, |x| x as u32),
+            success_threshold: b.u64("successThreshold")?.map_or(d.success_threshold, |x| x as u32),
+        };
+    }
+    if let Some(Some(b)) = o.section("backpressure")? {
+        let d = LimiterConfig::default();
+        c.limiter = LimiterConfig {
+            max_in_flight: b.u64("maxInFlight")?.map_or(d.max_in_flight, |x| x as u32),
+            max_queued: b.u64("maxQueued")?.map_or(d.max_queued, |x| x as u32),
+            max_wait: b.u64("maxWaitMs")?.unwrap_or(d.max_wait),
+        };
+    }
+    if let Some(Some(t)) = o.section("timeout")? {
+        let d = AdaptiveTimeoutConfig::default();
+        c.timeout = AdaptiveTimeoutConfig {
+            min_timeout: t.u64("minMs")?.unwrap_or(d.min_timeout),
+            max_timeout: t.u64("maxMs")?.unwrap_or(d.max_timeout),
+            multiplier: t.f64("multiplier")?.unwrap_or(d.multiplier),
+            margin: t.u64("marginMs")?.unwrap_or(d.margin),
+            min_samples: t.u64("minSamples")?.map_or(d.min_samples, |x| x as usize),
+            ..d
+        };
+    }
+    if let Some(w) = o.u64("followerWaitMs")? {
+        c.single_flight = SingleFlightConfig::new(w)?;
+    }
+    match o.section("lock")? {
+        Some(None) => c.lock = None,
+        Some(Some(l)) => {
+            c.lock = Some(LockConfig::new(
+                l.u64("leaseMs")?.unwrap_or(LockConfig::DEFAULT_LEASE_MS),
+                l.u64("retryMs")?.unwrap_or(LockConfig::DEFAULT_RETRY_MS),
+                l.u64("waitMs")?.unwrap_or(LockConfig::DEFAULT_WAIT_MS),
+            )?)
+        }
+        None => {}
+    }
+    if let Some(Some(r)) = o.section("ttlRefresh")? {
+        c.ttl_refresh = Some(TtlRefresh::new(r.f64("threshold")?.unwrap_or(TtlRefresh::DEFAULT_THRESHOLD))?);
+    }
+    if let Some(Some(r)) = o.section("earlyRefresh")? {
+        c.early_refresh = Some(XFetch::new(r.f64("beta")?.unwrap_or(XFetch::DEFAULT_BETA))?);
+    }
+    if let Some(m) = o.u64("maxValueBytes")? {
+        c.max_value_bytes = m as usize;
+    }
+    if let Some(b) = o.bool("deleteUnreadable")? {
+        c.delete_unreadable = b;
+    }
+    if let Some(b) = o.bool("failClosed")? {
+        c.fail_closed = b;
+    }
+    if let Some(p) = o.string("tagPrefix")? {
+        c.tag_prefix = p;
+    }
+    let keyring = match o.section("encryption")? {
+        Some(Some(e)) => Some(keyring_from(&e)?),
+        _ => None,
+    };
+    Ok((c, keyring))
+}
+
+fn request(key: &JsValue, opts: &JsValue, profiles: &[Request]) -> R<Request> {
+    let key = string_arg(key, "key")?;
+    if let Some(i) = opts.as_f64() {
+        return match profiles.get(i as usize) {
+            Some(p) if i.fract() == 0.0 && i >= 0.0 => Ok(Request { key, ..p.clone() }),
+            _ => ck(ErrorKind::InvalidArgument, format!("unknown request profile {i}")),
+        };
+    }
+    let mut req = Request::new(key);
+    let o = Opts::new(opts, "request options")?;
+    if o.is_empty() {
+        return Ok(req);
+    }
+    if let Some(m) = o.string("mode")? {
+        req.mode = Some(mode_from(&m)?);
+    }
+    req.namespace = o.string("namespace")?;
+    if let Some(t) = o.get("ttl")? {
+        req.ttl = Some(ttl_from(&t)?);
+    }
+    if let Some(tags) = o.strings("tags")? {
+        req.tags = tags;
+    }
+    Ok(req)
+}
+
+fn token_number(t: cachekit::engine::WaitToken) -> f64 {
+    let v = t.get();
+    if v & (1 << 63) != 0 { -((v & !(1 << 63)) as f64) - 1.0 } else { v as f64 }
+}
+
+fn tokens(wake: &[cachekit::engine::WaitToken]) -> JsValue {
+    let a = Array::new_with_length(wake.len() as u32);
+    for (i, t) in wake.iter().enumerate() {
+        a.set(i as u32, JsValue::from_f64(token_number(*t)));
+    }
+    a.into()
+}
+
+/// A command as a plain object.
+pub fn command_js(c: &Command) -> R<JsValue> {
+    let o = Out::new();
+    let opt_ttl = |o: &Out, t: Option<u64>| o.opt_num("ttl", t.map(|s| s as f64));
+    match c {
+        Command::Get { key } => {
+            o.str("name", "get");
+            o.str("key", key);
+        }
+        Command::GetWithTtl { key } => {
+            o.str("name", "getWithTtl");
+            o.str("key", key);
+        }
+        Command::Set { key, value, ttl_secs } => {
+            o.str("name", "set");
+            o.str("key", key);
+            o.bytes("value", value)?;
+            opt_ttl(&o, *ttl_secs);
+        }
+        Command::SetNx { key, token, px_ms } => {
+            o.str("name", "setNx");
+            o.str("key", key);
+            o.str("token", token);
+            o.num("px", *px_ms as f64);
+        }
+        Command::EvalRelease { script, sha1, key, token } => {
+            o.str("name", "evalRelease");
+            o.str("key", key);
+            o.str("token", token);
+            o.str("script", script);
+            o.str("sha1", sha1);
+        }
+        Command::Expire { key, ttl_secs } => {
+            o.str("name", "expire");
+            o.str("key", key);
+            o.num("ttl", *ttl_secs as f64);
+        }
+        Command::Del { keys } => {
+            o.str("name", "del");
+            let a = Array::new();
+            for k in keys {
+                a.push(&JsValue::from_str(k));
+            }
+            o.val("keys", &a);
+        }
+        Command::SAdd { key, member, ttl_secs } => {
+            o.str("name", "sadd");
+            o.str("key", key);
+            o.str("member", member);
+            opt_ttl(&o, *ttl_secs);
+        }
+        Command::SMembers { key } => {
+            o.str("name", "smembers");
+            o.str("key", key);
+        }
+        Command::DeleteMatching { pattern } => {
+            o.str("name", "deleteMatching");
+            o.str("pattern", pattern);
+        }
+    }
+    Ok(o.into_js())
+}
+
+/// An error as a plain object `{code, name, message}`.
+pub fn error_js(e: &Error) -> JsValue {
+    let o = Out::new();
+    o.num("code", f64::from(e.code()));
+    o.str("name", e.kind().name());
+    o.str("message", e.message());
+    o.into_js()
+}
+
+fn outcome_js(outcome: &Outcome) -> R<JsValue> {
+    let o = Out::new();
+    match outcome {
+        Outcome::Hit { value, source } => {
+            o.str("kind", "hit");
+            o.val("value", &ToJs::new(false).value(value)?);
+            o.str(
+                "source",
+                match source {
+                    Source::L1 => "l1",
+                    Source::Redis => "redis",
+                    Source::Shared => "shared",
+                },
+            );
+        }
+        Outcome::Miss => o.str("kind", "miss"),
+        Outcome::Computed { cached } => {
+            o.str("kind", "computed");
+            o.bool("cached", *cached);
+        }
+        Outcome::Stored { redis } => {
+            o.str("kind", "stored");
+            o.bool("redis", *redis);
+        }
+        Outcome::Deleted { existed } => {
+            o.str("kind", "deleted");
+            o.bool("existed", *existed);
+        }
+        Outcome::Invalidated { redis_keys } => {
+            o.str("kind", "invalidated");
+            o.num("redisKeys", *redis_keys as f64);
+        }
+        Outcome::Failed(e) => {
+            o.str("kind", "failed");
+            o.val("error", &error_js(e));
+        }
+    }
+    Ok(o.into_js())
+}
+
+fn reply(v: &JsValue) -> R<Reply> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Reply::Nil);
+    }
+    if v.is_string() {
+        return Ok(Reply::Ok);
+    }
+    if let Some(x) = v.as_f64() {
+        return Ok(Reply::Int(x as i64));
+    }
+    if let Some(b) = v.as_bool() {
+        return Ok(Reply::Int(i64::from(b)));
+    }
+    if Array::is_array(v) {
+        return Array::from(v).iter().map(|x| reply(&x)).collect::<R<Vec<_>>>().map(Reply::Array);
+    }
+    if v.is_object() {
+        return Ok(Reply::Bytes(bytes_arg(v, "reply")?));
+    }
+    ck(ErrorKind::InvalidArgument, "unsupported reply value")
+}
+
+impl NativeEngine {
+    fn now(&self) -> u64 {
+        (clock() - self.epoch).max(0.0) as u64
+    }
+
+    fn op(&mut self, id: u32) -> R<Op> {
+        match self.ops.remove(&id) {
+            Some(op) => Ok(op),
+            None => ck(ErrorKind::Internal, format!("unknown or finished operation {id}")),
+        }
+    }
+
+    /// Turns a step into its object; keeps the operation unless it is done.
+    fn step(&mut self, id: u32, op: Op, step: Step) -> R<JsValue> {
+        let o = Out::new();
+        o.num("op", f64::from(id));
+        if !step.wake.is_empty() {
+            o.val("wake", &tokens(&step.wake));
+        }
+        match &step.action {
+            Action::Send(cmd) => {
+                o.str("type", "send");
+                o.val("command", &command_js(cmd)?);
+            }
+            Action::Compute => o.str("type", "compute"),
+            Action::Sleep { until, token } => {
+                o.str("type", "sleep");
+                o.num("delay", until.saturating_sub(self.now()) as f64);
+                o.opt_num("token", token.map(token_number));
+            }
+            Action::Done(outcome) => {
+                o.str("type", "done");
+                o.val("outcome", &outcome_js(outcome)?);
+                if op.refresh_ahead() {
+                    o.bool("refreshAhead", true);
+                }
+            }
+        }
+        if !matches!(step.action, Action::Done(_)) {
+            self.ops.insert(id, op);
+        }
+        Ok(o.into_js())
+    }
+
+    fn start(&mut self, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<JsValue> {
+        let now = self.now();
+        let (op, step) = f(&self.engine, now);
+        let id = self.next_op;
+        self.next_op = self.next_op.wrapping_add(1);
+        self.step(id, op, step)
+    }
+
+    fn feed(&mut self, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
+        let mut op = self.op(id)?;
+        let now = self.now();
+        let step = f(&mut op, &self.engine, now);
+        self.step(id, op, step)
+    }
+}
+
+#[wasm_bindgen]
+impl NativeEngine {
+    /// Builds an engine from a configuration object (the package's `EngineConfig`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(config: JsValue) -> Result<NativeEngine, Fail> {
+        let (config, keyring) = config_from(&Opts::new(&config, "engine config")?)?;
+        let engine = Engine::new(config, keyring)?;
+        Ok(NativeEngine { engine, epoch: clock(), ops: HashMap::new(), next_op: 1, profiles: Vec::new() })
+    }
+
+    pub fn get(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        self.start(|e, now| e.get(req, now))
+    }
+
+    pub fn set(&mut self, key: JsValue, value: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        let value = ToCore::new().value(&value)?;
+        self.start(|e, now| e.set(req, &value, now))
+    }
+
+    #[wasm_bindgen(js_name = getOrCompute)]
+    pub fn get_or_compute(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        self.start(|e, now| e.get_or_compute(req, now))
+    }
+
+    pub fn refresh(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        self.start(|e, now| e.refresh(req, now))
+    }
+
+    pub fn delete(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        self.start(|e, now| e.delete(req, now))
+    }
+
+    /// `target`: `{key}`, `{namespace, mode?}` or `{tag}`.
+    pub fn invalidate(&mut self, target: JsValue) -> Result<JsValue, Fail> {
+        let o = Opts::new(&target, "invalidation target")?;
+        let t = if let Some(k) = o.string("key")? {
+            Invalidate::Key(k)
+        } else if let Some(ns) = o.string("namespace")? {
+            Invalidate::Namespace { name: ns, mode: o.string("mode")?.map(|m| mode_from(&m)).transpose()? }
+        } else if let Some(tag) = o.string("tag")? {
+            Invalidate::Tag(tag)
+        } else {
+            return ck(ErrorKind::InvalidArgument, "invalidate needs a key, a namespace or a tag");
+        };
+        self.start(|e, now| e.invalidate(t, now))
+    }
+
+    /// The reply to the operation's last command.
+    #[wasm_bindgen(js_name = onReply)]
+    pub fn on_reply(&mut self, op: u32, value: JsValue) -> Result<JsValue, Fail> {
+        let r = reply(&value)?;
+        self.feed(op, |o, e, now| o.on_reply(e, r, now))
+    }
+
+    /// The last command failed with `message`, or timed out when `message` is `null`.
+    #[wasm_bindgen(js_name = onError)]
+    pub fn on_error(&mut self, op: u32, message: Option<String>) -> Result<JsValue, Fail> {
+        let r = match message {
+            Some(m) => Reply::Error(m),
+            None => Reply::Timeout,
+        };
+        self.feed(op, |o, e, now| o.on_reply(e, r, now))
+    }
+
+    /// The computation's value; one that cannot be cached settles the operation as
+    /// "computed, not cached" and the step carries `uncacheable`.
+    #[wasm_bindgen(js_name = onComputed)]
+    pub fn on_computed(&mut self, op: u32, value: JsValue) -> Result<JsValue, Fail> {
+        match ToCore::new().value(&value) {
+            Ok(v) => self.feed(op, |o, e, now| o.on_computed(e, Ok(&v), now)),
+            Err(Fail::Ck(err)) => {
+                let uncacheable = cachekit::Value::Ext(0, Vec::new());
+                let step = self.feed(op, |o, eng, now| o.on_computed(eng, Ok(&uncacheable), now))?;
+                js_sys::Reflect::set(&step, &JsValue::from_str("uncacheable"), &error_js(&err))?;
+                Ok(step)
+            }
+            Err(f) => Err(f),
+        }
+    }
+
+    /// The computation threw `message`.
+    #[wasm_bindgen(js_name = onComputeFailed)]
+    pub fn on_compute_failed(&mut self, op: u32, message: String) -> Result<JsValue, Fail> {
+        self.feed(op, |o, e, now| o.on_computed(e, Err(message), now))
+    }
+
+    /// Continues after a sleep.
+    pub fn resume(&mut self, op: u32) -> Result<JsValue, Fail> {
+        self.feed(op, |o, e, now| o.resume(e, now))
+    }
+
+    /// Abandons an operation: `{wake, release}`.
+    pub fn abandon(&mut self, op: u32) -> Result<JsValue, Fail> {
+        let out = Out::new();
+        if let Some(mut o) = self.ops.remove(&op) {
+            let now = self.now();
+            let (wake, release) = o.abandon(&self.engine, now);
+            out.val("wake", &tokens(&wake));
+            match release {
+                Some(c) => out.val("release", &command_js(&c)?),
+                None => out.val("release", &JsValue::NULL),
+            }
+        } else {
+            out.val("wake", &Array::new());
+            out.val("release", &JsValue::NULL);
+        }
+        Ok(out.into_js())
+    }
+
+    /// Registers request options once and returns their number.
+    pub fn profile(&mut self, opts: JsValue) -> Result<u32, Fail> {
+        let req = request(&JsValue::from_str(""), &opts, &self.profiles)?;
+        self.profiles.push(req);
+        Ok((self.profiles.len() - 1) as u32)
+    }
+
+    #[wasm_bindgen(js_name = pendingOps)]
+    pub fn pending_ops(&self) -> u32 {
+        self.ops.len() as u32
+    }
+
+    #[wasm_bindgen(js_name = commandTimeout)]
+    pub fn command_timeout(&self) -> f64 {
+        self.engine.command_timeout(self.now()) as f64
+    }
+
+    pub fn metrics(&self) -> String {
+        self.engine.render_metrics(self.now())
+    }
+
+    pub fn encrypted(&self) -> bool {
+        self.engine.encrypted()
+    }
+
+    #[wasm_bindgen(js_name = defaultTtl)]
+    pub fn default_ttl(&self) -> Option<f64> {
+        self.engine.config().default_ttl().secs().map(|s| s as f64)
+    }
+
+    pub fn mode(&self) -> String {
+        match self.engine.config().mode {
+            Mode::Default { integrity: true } => "default",
+            Mode::Default { integrity: false } => "default-no-integrity",
+            Mode::Interop => "interop",
+        }
+        .to_owned()
+    }
+
+    /// Breaker, L1, latency and backpressure state.
+    pub fn health(&self) -> JsValue {
+        let now = self.now();
+        let e = &self.engine;
+        let out = Out::new();
+        let b = e.breaker().snapshot(now);
+        let bo = Out::new();
+        bo.str("state", b.state.name());
+        bo.num("failuresInWindow", f64::from(b.failures_in_window));
+        bo.opt_num("msUntilHalfOpen", b.time_until_half_open.map(|t| t as f64));
+        bo.num("opened", b.counters.opened as f64);
+        bo.num("rejected", b.counters.rejected as f64);
+        bo.num("failures", b.counters.failures as f64);
+        out.val("breaker", &bo.into_js());
+        match e.l1() {
+            Some(l1) => {
+                let s = l1.stats();
+                let lo = Out::new();
+                lo.num("hits", s.hits as f64);
+                lo.num("misses", s.misses as f64);
+                lo.num("hitRatio", s.hit_ratio());
+                lo.num("entries", s.entries as f64);
+                lo.num("bytes", s.bytes as f64);
+                lo.num("budget", s.budget as f64);
+                lo.num("evictions", s.evictions as f64);
+                lo.num("expirations", s.expirations as f64);
+                out.val("l1", &lo.into_js());
+            }
+            None => out.val("l1", &JsValue::NULL),
+        }
+        let t = e.adaptive_timeout().snapshot(now);
+        let to = Out::new();
+        to.num("timeoutMs", t.timeout as f64);
+        to.num("samples", t.samples as f64);
+        to.opt_num("p50Ms", t.p50);
+        to.opt_num("p95Ms", t.p95);
+        to.opt_num("p99Ms", t.p99);
+        out.val("latency", &to.into_js());
+        let l = e.limiter().stats();
+        let lo = Out::new();
+        lo.num("inFlight", f64::from(l.in_flight));
+        lo.num("queued", f64::from(l.queued));
+        lo.num("rejected", l.rejected() as f64);
+        lo.bool("healthy", l.healthy());
+        out.val("backpressure", &lo.into_js());
+        out.bool("encrypted", e.encrypted());
+        let _: &Object = &out.obj;
+        out.into_js()
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# bindings/wasm/test.sh: installs, builds and tests the WebAssembly engine from a fresh clone.
+#   rustup target wasm32-unknown-unknown, wasm-bindgen-cli 0.2.130 (= Cargo.lock's
+#   wasm-bindgen), npm ci here (binaryen's wasm-opt) → build.sh (pkg-nodejs + pkg-web, -Oz) →
+#   size (raw / gzip -9) → conformance vectors through the WASM build (conformance/runners/wasm)
+#   → the Node SDK's own test suite with CACHEKIT_ENGINE=wasm against a real redis-server.
+# CACHEKIT_SKIP_PY_INTEROP=1 is set for the node suite unless the caller set it (the live
+# cachekit-py interop test is bindings/node/test.sh's business).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$here"
+step() { printf '\n== wasm: %s\n' "$*"; }
+
+step "toolchain"
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || rustup target list --installed | grep -qx wasm32-unknown-unknown
+if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen 0.2.130" ]]; then
+  # Not --locked: its lockfile asks for a webpki-roots the reachable index lacks.
+  cargo install wasm-bindgen-cli --version 0.2.130
+fi
+wasm-bindgen --version
+if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools >/dev/null
+fi
+
+step "npm ci (binaryen)"
+npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
+
+step "build (cargo release → wasm-bindgen nodejs + web → wasm-opt -Oz)"
+./build.sh
+raw=$(wc -c <pkg-nodejs/cachekit_wasm_bg.wasm)
+gz=$(gzip -9 -c pkg-nodejs/cachekit_wasm_bg.wasm | wc -c)
+echo "engine .wasm: $raw bytes, $gz bytes gzip -9 (budget 51200)"
+
+step "node package (npm ci, tsc)"
+(
+  cd "$root/bindings/node"
+  npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
+  npx tsc -p tsconfig.json
+  node scripts/esm-entry.mjs
+)
+export CACHEKIT_WASM_PKG="$here/pkg-nodejs/cachekit_wasm.js"
+CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.js'); const k = c.defaultEngineKind(); if (k !== 'wasm') throw new Error('engine ' + k); console.log('engine:', k, 'core', c.protocol.coreVersion())"
+
+step "web (ESM) build in Node: primitives and an L1 round trip"
+status=0
+node --test "$here/test/web.test.mjs" || status=1
+
+step "conformance (wasm binding)"
+CACHEKIT_WASM_PREBUILT=1 "$root/conformance/run" --binding wasm "$root"/conformance/vectors/*.json || status=1
+
+step "node SDK test suite on the WASM engine (real redis-server)"
+cd "$root/bindings/node"
+CACHEKIT_ENGINE=wasm CACHEKIT_SKIP_PY_INTEROP="${CACHEKIT_SKIP_PY_INTEROP:-1}" npm test --silent || status=1
+exit "$status"
