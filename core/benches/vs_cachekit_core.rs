@@ -28,6 +28,13 @@
 //! - `piece/...`: the parts of the two pipelines measured alone (LZ4 block compress/decompress in
 //!   both lz4_flex versions, xxh3-64, envelope framing, AES-256-GCM in RustCrypto and ring, the
 //!   zeroize-on-drop of a decrypted plaintext), to explain the differences.
+//! - `proto/...`: prototypes of the proposed core changes (module `proto`, safe Rust on public
+//!   cachekit APIs), checked against today's bytes before they are timed.
+//!
+//! Before criterion starts, an unfiltered run also prints a paired A/B section (ours and the peer
+//! timed back to back in alternating batches, median of the per-round ratios), which holds up on
+//! a shared machine where load comes and goes. `VS_CACHEKIT_CORE_PAIRED_ONLY=1` stops after it;
+//! `VS_CACHEKIT_CORE_DUMP_DIR=dir` writes the two payloads there.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -490,6 +497,12 @@ fn bench_pieces(c: &mut Criterion, fixtures: &[Fixture], k: &Crypto) {
         g.bench_function("ours bounds::scan only", |b| {
             b.iter(|| cachekit::msgpack::bounds::scan(black_box(&f.ours_env)).unwrap())
         });
+        g.bench_function("proto scan only (inline counter stack)", |b| {
+            b.iter(|| proto::scan(black_box(&f.ours_env)).unwrap())
+        });
+        g.bench_function("proto parse (proto scan + typed decode, borrowed block)", |b| {
+            b.iter(|| proto::parse(black_box(&f.ours_env)).unwrap().checksum)
+        });
         g.bench_function("peer check_msgpack_structure only", |b| {
             b.iter(|| peer::check_msgpack_structure(black_box(&f.peer_env), 100).is_ok())
         });
@@ -626,10 +639,30 @@ mod proto {
         }
     }
 
+    /// Today's order: the bounds pre-scan, then the typed decode.
     pub fn parse(bytes: &[u8]) -> Result<Env<'_>, ()> {
         if bytes.len() as u64 > cachekit::envelope::MAX_SIZE || scan(bytes)? != bytes.len() {
             return Err(());
         }
+        typed(bytes)
+    }
+
+    /// Decode first, scan only when the decode fails. For the envelope's fixed shape a typed
+    /// decode that consumes the whole input proves the scan passes (depth 2, complete, and every
+    /// declared slot is backed by at least one byte with the headers adding at least 13 more, so
+    /// slots <= len - 1). On failure the scan runs, so the error a caller sees is the one the
+    /// spec's order gives (decode_bounds before envelope_structure).
+    pub fn parse_decode_first(bytes: &[u8]) -> Result<Env<'_>, ()> {
+        if bytes.len() as u64 > cachekit::envelope::MAX_SIZE {
+            return Err(());
+        }
+        typed(bytes).or_else(|()| {
+            scan(bytes)?;
+            typed(bytes)
+        })
+    }
+
+    fn typed(bytes: &[u8]) -> Result<Env<'_>, ()> {
         let mut r = Reader::new(bytes);
         if r.next_token().map_err(|_| ())? != Token::Array(4) {
             return Err(());
@@ -645,12 +678,15 @@ mod proto {
         let Token::UInt(original_size) = r.next_token().map_err(|_| ())? else { return Err(()) };
         let Token::Str(format) = r.next_token().map_err(|_| ())? else { return Err(()) };
         std::str::from_utf8(format).map_err(|_| ())?;
+        if r.remaining() != 0 {
+            return Err(());
+        }
         Ok(Env { block, checksum: u64::from_be_bytes(sum), original_size })
     }
 
     /// Today's `Envelope::open` checks and decompression, on the borrowed block.
-    pub fn retrieve(bytes: &[u8], lz4_013: bool) -> Result<Vec<u8>, ()> {
-        let e = parse(bytes)?;
+    pub fn retrieve(bytes: &[u8], lz4_013: bool, decode_first: bool) -> Result<Vec<u8>, ()> {
+        let e = if decode_first { parse_decode_first(bytes)? } else { parse(bytes)? };
         let clen = e.block.len() as u64;
         if clen == 0 || clen > cachekit::envelope::MAX_SIZE || e.original_size > cachekit::envelope::MAX_SIZE {
             return Err(());
@@ -785,8 +821,11 @@ fn bench_proto(c: &mut Criterion, fixtures: &[Fixture], k: &Crypto) {
         let p = f.payload.as_slice();
         // The prototypes are checked like the real thing before they are timed.
         assert_eq!(proto::store(p), f.ours_env, "proto store writes today's bytes");
-        assert_eq!(proto::retrieve(&f.ours_env, false).unwrap(), p);
-        assert_eq!(proto::retrieve(&f.ours_env, true).unwrap(), p);
+        assert_eq!(proto::retrieve(&f.ours_env, false, false).unwrap(), p);
+        assert_eq!(proto::retrieve(&f.ours_env, true, false).unwrap(), p);
+        assert_eq!(proto::retrieve(&f.ours_env, true, true).unwrap(), p);
+        assert!(proto::parse_decode_first(&f.ours_env[..f.ours_env.len() - 1]).is_err());
+        assert!(proto::parse_decode_first(&[f.ours_env.as_slice(), &[0xc0]].concat()).is_err());
         assert_eq!(proto::scan(&f.ours_env), Ok(f.ours_env.len()));
         let rc_ct = proto::rc_seal(&rc, aad, p);
         assert_eq!(&*k.ours.decrypt(aad, &rc_ct).unwrap(), p, "proto RustCrypto output is readable by ours");
@@ -800,17 +839,20 @@ fn bench_proto(c: &mut Criterion, fixtures: &[Fixture], k: &Crypto) {
         g.finish();
         let mut g = group(c, format!("proto/envelope/retrieve/{}", f.label), p.len());
         g.bench_function("no-alloc scan + borrowed block, lz4_flex-0.11", |b| {
-            b.iter(|| proto::retrieve(black_box(&f.ours_env), false).unwrap())
+            b.iter(|| proto::retrieve(black_box(&f.ours_env), false, false).unwrap())
         });
         g.bench_function("no-alloc scan + borrowed block, lz4_flex-0.13", |b| {
-            b.iter(|| proto::retrieve(black_box(&f.ours_env), true).unwrap())
+            b.iter(|| proto::retrieve(black_box(&f.ours_env), true, false).unwrap())
+        });
+        g.bench_function("decode-first (scan on failure) + borrowed block, lz4_flex-0.13", |b| {
+            b.iter(|| proto::retrieve(black_box(&f.ours_env), true, true).unwrap())
         });
         g.finish();
         let mut g = group(c, format!("proto/envelope/roundtrip/{}", f.label), p.len());
         g.bench_function("all proposed envelope changes", |b| {
             b.iter(|| {
                 let env = proto::store(black_box(p));
-                proto::retrieve(black_box(&env), true).unwrap()
+                proto::retrieve(black_box(&env), true, true).unwrap()
             })
         });
         g.finish();
@@ -882,7 +924,7 @@ fn paired(fixtures: &[Fixture], k: &Crypto) {
     let aad = k.aad.as_slice();
     println!("== paired A/B: median ours, median cachekit-core, median of per-round ratio peer/ours ==");
     let show = |name: String, (o, p, r): (f64, f64, f64)| {
-        println!("{name:28} ours {o:>10.0} ns  cachekit-core {p:>10.0} ns  ratio {r:.2}");
+        println!("{name:44} ours {o:>10.0} ns  cachekit-core {p:>10.0} ns  ratio {r:.2}");
     };
     for f in fixtures {
         let p = f.payload.as_slice();
@@ -959,6 +1001,86 @@ fn paired(fixtures: &[Fixture], k: &Crypto) {
             || drop(black_box(peer_style_interop_key("users", "get_user", black_box(&pargs)))),
         ),
     );
+
+    // The prototypes of the proposed core changes (see `proto`), against the same peer numbers.
+    println!("== paired A/B, prototypes of the proposed changes in the 'ours' column ==");
+    let master = MasterKey::from_hex(MASTER_KEY_HEX).unwrap();
+    let derived = derive_key(&master, DOMAIN_ENCRYPTION, DEFAULT_TENANT).unwrap();
+    let rc = Aes256Gcm::new(derived.as_ref().into());
+    let ring_key =
+        ring::aead::LessSafeKey::new(ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, &*derived).unwrap());
+    for f in fixtures {
+        let p = f.payload.as_slice();
+        let n = if p.len() < 4096 { 2000 } else { 40 };
+        let (oe, pe) = (&f.ours_env, &f.peer_env);
+        let peer_roundtrip = || {
+            let c = k.peer.encrypt_aes_gcm(black_box(p), &k.peer_key, black_box(aad)).unwrap();
+            drop(black_box(k.peer.decrypt_aes_gcm(black_box(&c), &k.peer_key, black_box(aad)).unwrap()))
+        };
+        show(
+            format!("proto envelope/store/{}", f.label),
+            paired_ratio(
+                n,
+                || drop(black_box(proto::store(black_box(p)))),
+                || drop(black_box(storage.store(black_box(p), None).unwrap())),
+            ),
+        );
+        show(
+            format!("proto envelope/retrieve/{}", f.label),
+            paired_ratio(
+                n,
+                || drop(black_box(proto::retrieve(black_box(oe), true, true).unwrap())),
+                || drop(black_box(storage.retrieve(black_box(pe)).unwrap())),
+            ),
+        );
+        show(
+            format!("proto envelope/roundtrip/{}", f.label),
+            paired_ratio(
+                n,
+                || {
+                    let e = proto::store(black_box(p));
+                    drop(black_box(proto::retrieve(black_box(&e), true, true).unwrap()))
+                },
+                || {
+                    let e = storage.store(black_box(p), None).unwrap();
+                    drop(black_box(storage.retrieve(black_box(&e)).unwrap()))
+                },
+            ),
+        );
+        show(
+            format!("proto crypto/rt RustCrypto 1buf+memset/{}", f.label),
+            paired_ratio(
+                n,
+                || {
+                    let c = proto::rc_seal(&rc, black_box(aad), black_box(p));
+                    drop(black_box(proto::rc_open(&rc, black_box(aad), black_box(&c))))
+                },
+                peer_roundtrip,
+            ),
+        );
+        show(
+            format!("proto crypto/rt ring 1buf+zeroize/{}", f.label),
+            paired_ratio(
+                n,
+                || {
+                    let c = proto::ring_seal(&ring_key, black_box(aad), black_box(p));
+                    drop(black_box(zeroize::Zeroizing::new(proto::ring_open(&ring_key, black_box(aad), black_box(&c)))))
+                },
+                peer_roundtrip,
+            ),
+        );
+        show(
+            format!("proto crypto/rt ring 1buf+memset/{}", f.label),
+            paired_ratio(
+                n,
+                || {
+                    let c = proto::ring_seal(&ring_key, black_box(aad), black_box(p));
+                    drop(black_box(proto::Wiped(proto::ring_open(&ring_key, black_box(aad), black_box(&c)))))
+                },
+                peer_roundtrip,
+            ),
+        );
+    }
 }
 
 fn main() {
@@ -983,6 +1105,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
     if args.is_empty() {
         paired(&fixtures, &crypto);
+    }
+    if std::env::var_os("VS_CACHEKIT_CORE_PAIRED_ONLY").is_some() {
+        return;
     }
 
     let mut c = Criterion::default()
