@@ -436,8 +436,8 @@ fn bench_keys(c: &mut Criterion) {
 
 thread_local! {
     /// The peer's reuse strategy for inputs under 4 KiB: one table and scratch per thread.
-    static LZ4_013_STATE: RefCell<(Box<lz4_flex_013::block::CompressTable>, Vec<u8>)> =
-        RefCell::new((Box::new(lz4_flex_013::block::CompressTable::small()), vec![0; 4 * 1024 + 1024]));
+    static LZ4_013_STATE: RefCell<(Box<lz4_flex::block::CompressTable>, Vec<u8>)> =
+        RefCell::new((Box::new(lz4_flex::block::CompressTable::small()), vec![0; 4 * 1024 + 1024]));
 }
 
 /// The pieces each pipeline is made of, alone, to explain the differences.
@@ -454,18 +454,18 @@ fn bench_pieces(c: &mut Criterion, fixtures: &[Fixture], k: &Crypto) {
         let block = env.compressed.clone();
 
         let mut g = group(c, format!("piece/lz4_compress/{}", f.label), p.len());
-        g.bench_function("lz4_flex-0.11 safe-encode compress (ours)", |b| {
-            b.iter(|| lz4_flex::block::compress(black_box(p)))
+        g.bench_function("lz4_flex-0.11 safe-encode compress (ours before the 0.13 switch)", |b| {
+            b.iter(|| lz4_flex_011::block::compress(black_box(p)))
         });
         g.bench_function("lz4_flex-0.13 compress (peer, >=4KiB)", |b| {
-            b.iter(|| lz4_flex_013::block::compress(black_box(p)))
+            b.iter(|| lz4_flex::block::compress(black_box(p)))
         });
         if p.len() < 4096 {
             g.bench_function("lz4_flex-0.13 thread table + scratch (peer, <4KiB)", |b| {
                 b.iter(|| {
                     LZ4_013_STATE.with(|cell| {
                         let (table, scratch) = &mut *cell.borrow_mut();
-                        let n = lz4_flex_013::block::compress_into_with_table(black_box(p), scratch, table).unwrap();
+                        let n = lz4_flex::block::compress_into_with_table(black_box(p), scratch, table).unwrap();
                         scratch[..n].to_vec()
                     })
                 })
@@ -474,15 +474,15 @@ fn bench_pieces(c: &mut Criterion, fixtures: &[Fixture], k: &Crypto) {
         g.finish();
 
         let mut g = group(c, format!("piece/lz4_decompress/{}", f.label), p.len());
-        g.bench_function("lz4_flex-0.11 vec![0;n] + decompress_into (ours)", |b| {
+        g.bench_function("lz4_flex-0.11 vec![0;n] + decompress_into (ours before the 0.13 switch)", |b| {
             b.iter(|| {
                 let mut out = vec![0u8; p.len()];
-                lz4_flex::block::decompress_into(black_box(&block), &mut out).unwrap();
+                lz4_flex_011::block::decompress_into(black_box(&block), &mut out).unwrap();
                 out
             })
         });
         g.bench_function("lz4_flex-0.13 decompress (peer)", |b| {
-            b.iter(|| lz4_flex_013::block::decompress(black_box(&block), p.len()).unwrap())
+            b.iter(|| lz4_flex::block::decompress(black_box(&block), p.len()).unwrap())
         });
         g.finish();
 
@@ -696,9 +696,9 @@ mod proto {
         }
         let mut out = vec![0u8; e.original_size as usize];
         let n = if lz4_013 {
-            lz4_flex_013::block::decompress_into(e.block, &mut out).map_err(|_| ())?
-        } else {
             lz4_flex::block::decompress_into(e.block, &mut out).map_err(|_| ())?
+        } else {
+            lz4_flex_011::block::decompress_into(e.block, &mut out).map_err(|_| ())?
         };
         if n as u64 != e.original_size || xxhash_rust::xxh3::xxh3_64(&out) != e.checksum {
             return Err(());
@@ -707,9 +707,9 @@ mod proto {
     }
 
     thread_local! {
-        static TABLE: RefCell<(Box<lz4_flex_013::block::CompressTable>, Vec<u8>)> = RefCell::new((
-            Box::new(lz4_flex_013::block::CompressTable::small()),
-            vec![0; lz4_flex_013::block::get_maximum_output_size(4095)],
+        static TABLE: RefCell<(Box<lz4_flex::block::CompressTable>, Vec<u8>)> = RefCell::new((
+            Box::new(lz4_flex::block::CompressTable::small()),
+            vec![0; lz4_flex::block::get_maximum_output_size(4095)],
         ));
     }
 
@@ -729,13 +729,13 @@ mod proto {
         if data.len() < 4096 {
             TABLE.with(|cell| {
                 let (table, scratch) = &mut *cell.borrow_mut();
-                let n = lz4_flex_013::block::compress_into_with_table(data, scratch, table).unwrap();
+                let n = lz4_flex::block::compress_into_with_table(data, scratch, table).unwrap();
                 let mut out = Vec::with_capacity(n + 40);
                 frame(&mut out, &scratch[..n]);
                 out
             })
         } else {
-            let block = lz4_flex_013::block::compress(data);
+            let block = lz4_flex::block::compress(data);
             let mut out = Vec::with_capacity(block.len() + 40);
             frame(&mut out, &block);
             out

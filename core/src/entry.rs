@@ -13,13 +13,12 @@
 //! that starts with cachekit-py's `CK` magic is refused with [`ErrorKind::PythonFrame`].
 
 use crate::canonical;
-use crate::crypto::{Aad, Keyring};
+use crate::crypto::{Aad, Keyring, Plaintext};
 use crate::envelope;
 use crate::error::{ErrorKind, Result, err};
 use crate::python_frame;
 use crate::serializer;
 use crate::value::Value;
-use zeroize::Zeroizing;
 
 /// Default cap on a serialized value, as cachekit-py's `CACHEKIT_MAX_VALUE_SIZE` (100 MiB).
 pub const DEFAULT_MAX_VALUE_BYTES: usize = 100 * 1024 * 1024;
@@ -116,8 +115,8 @@ pub fn wrap(payload: &[u8], opts: &EntryOptions<'_>) -> Result<Vec<u8>> {
 /// Undoes [`wrap`]: decrypts (when a keyring is given) and opens the envelope (when
 /// integrity is on), returning the serialized payload without decoding it. Decrypted
 /// bytes are zeroized when the returned buffer drops.
-pub fn unwrap(stored: &[u8], opts: &EntryOptions<'_>) -> Result<Zeroizing<Vec<u8>>> {
-    let plain: Zeroizing<Vec<u8>> = match opts.keyring {
+pub fn unwrap(stored: &[u8], opts: &EntryOptions<'_>) -> Result<Plaintext> {
+    let plain: Plaintext = match opts.keyring {
         Some(k) => match k.decrypt(&opts.aad(k), stored) {
             Ok(p) => p,
             Err(_) if python_frame::is_frame(stored) => return Err(python_frame::frame_error()),
@@ -125,10 +124,10 @@ pub fn unwrap(stored: &[u8], opts: &EntryOptions<'_>) -> Result<Zeroizing<Vec<u8
         },
         None => {
             python_frame::refuse_frame(stored)?;
-            Zeroizing::new(stored.to_vec())
+            Plaintext::from(stored.to_vec())
         }
     };
-    if opts.enveloped() { envelope::retrieve(&plain).map(Zeroizing::new) } else { Ok(plain) }
+    if opts.enveloped() { envelope::retrieve(&plain).map(Plaintext::from) } else { Ok(plain) }
 }
 
 #[cfg(test)]

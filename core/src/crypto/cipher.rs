@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
 use zeroize::Zeroizing;
 
@@ -48,18 +48,20 @@ impl TenantKey {
     /// [`super::Keyring::encrypt`], which draws from a [`NonceSequence`]. This entry point
     /// exists for test vectors.
     pub fn seal_with_nonce(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
-        let ct = self
-            .cipher
-            .encrypt(Nonce::from_slice(nonce), Payload { msg: plaintext, aad })
-            .map_err(|_| Error::new(ErrorKind::ValueTooLarge, "plaintext too large for AES-GCM"))?;
-        let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+        // One buffer, sealed in place: nonce, then the plaintext turned ciphertext, then the tag.
+        let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
         out.extend_from_slice(nonce);
-        out.extend_from_slice(&ct);
+        out.extend_from_slice(plaintext);
+        let tag = self
+            .cipher
+            .encrypt_in_place_detached(Nonce::from_slice(nonce), aad, &mut out[NONCE_LEN..])
+            .map_err(|_| Error::new(ErrorKind::ValueTooLarge, "plaintext too large for AES-GCM"))?;
+        out.extend_from_slice(&tag);
         Ok(out)
     }
 
-    /// Decrypts `nonce || ciphertext || tag`; the plaintext is zeroized when dropped.
-    pub fn open(&self, aad: &[u8], stored: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    /// Decrypts `nonce || ciphertext || tag`; the plaintext is wiped when dropped.
+    pub fn open(&self, aad: &[u8], stored: &[u8]) -> Result<Plaintext> {
         if stored.len() < NONCE_LEN + TAG_LEN {
             return err(
                 ErrorKind::CiphertextTooShort,
@@ -67,12 +69,52 @@ impl TenantKey {
             );
         }
         let (nonce, body) = stored.split_at(NONCE_LEN);
-        self.cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad }).map(Zeroizing::new).map_err(|_| {
+        self.cipher.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad }).map(Plaintext).map_err(|_| {
             Error::new(
                 ErrorKind::DecryptionFailed,
                 "authentication failed: wrong key, wrong cache key/tenant (AAD) or tampered bytes",
             )
         })
+    }
+}
+
+/// Decrypted bytes, wiped when dropped. The wipe is a word-wise `fill(0)` kept alive by
+/// `black_box` and a compiler fence: `zeroize`'s byte-at-a-time volatile writes cost more than
+/// the whole decryption of a 64 KiB entry (docs/benchmarks.md), and a best-effort wipe is all
+/// either can promise (copies made by the allocator on growth are out of reach for both).
+pub struct Plaintext(Vec<u8>);
+
+impl Plaintext {
+    /// Moves the bytes out; the caller takes over the duty to wipe them.
+    pub fn into_inner(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl From<Vec<u8>> for Plaintext {
+    fn from(bytes: Vec<u8>) -> Plaintext {
+        Plaintext(bytes)
+    }
+}
+
+impl std::ops::Deref for Plaintext {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
+}
+
+impl Drop for Plaintext {
+    fn drop(&mut self) {
+        self.0.fill(0);
+        std::hint::black_box(&mut self.0);
+        std::sync::atomic::compiler_fence(std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl fmt::Debug for Plaintext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Plaintext(<{} bytes>)", self.0.len())
     }
 }
 

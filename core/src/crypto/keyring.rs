@@ -4,10 +4,9 @@
 
 use subtle::ConstantTimeEq;
 
-use super::cipher::{NonceSequence, TenantKey};
+use super::cipher::{NonceSequence, Plaintext, TenantKey};
 use super::master_key::MasterKey;
 use crate::error::{ErrorKind, Result, err};
-use zeroize::Zeroizing;
 
 /// Most decrypt-only keys a keyring holds.
 pub const MAX_PREVIOUS_KEYS: usize = 3;
@@ -72,7 +71,7 @@ impl Keyring {
     }
 
     /// Decrypts with the current key, then each previous key, with this exact AAD.
-    pub fn decrypt(&self, aad: &[u8], stored: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    pub fn decrypt(&self, aad: &[u8], stored: &[u8]) -> Result<Plaintext> {
         let mut last = None;
         for key in std::iter::once(&self.current).chain(&self.previous) {
             match key.open(aad, stored) {

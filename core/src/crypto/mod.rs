@@ -15,7 +15,7 @@ pub mod keyring;
 pub mod master_key;
 
 pub use aad::Aad;
-pub use cipher::{NonceSequence, TenantKey};
+pub use cipher::{NonceSequence, Plaintext, TenantKey};
 pub use derive::{DOMAIN_ENCRYPTION, derive_key, fingerprint};
 pub use keyring::Keyring;
 pub use master_key::MasterKey;
