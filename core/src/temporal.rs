@@ -58,6 +58,20 @@ fn days_from_civil(y: i64, m: u8, d: u8) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// (year, month, day) of a count of days since 1970-01-01 (Hinnant's civil_from_days).
+fn civil_from_days(days: i64) -> (i64, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
 impl Date {
     /// A validated date.
     pub fn new(year: i32, month: u8, day: u8) -> Result<Date> {
@@ -223,6 +237,29 @@ impl DateTime {
         Some(secs * 1_000_000 + i64::from(t.microsecond))
     }
 
+    /// The aware UTC datetime `ms` milliseconds after the Unix epoch (a JavaScript `Date`'s
+    /// time value); outside years 1..=9999 it is `invalid_temporal`.
+    pub fn from_unix_millis(ms: i64) -> Result<DateTime> {
+        let (y, m, d) = civil_from_days(ms.div_euclid(86_400_000));
+        let rem = ms.rem_euclid(86_400_000);
+        let date = Date::new(i32::try_from(y).unwrap_or(i32::MAX), m, d)?;
+        let secs = rem / 1000;
+        let time = Time::new(
+            (secs / 3600) as u8,
+            ((secs / 60) % 60) as u8,
+            (secs % 60) as u8,
+            ((rem % 1000) * 1000) as u32,
+            Some(0),
+        )?;
+        Ok(DateTime { date, time })
+    }
+
+    /// Milliseconds since the Unix epoch (floored), reading a naive datetime as UTC.
+    pub fn unix_millis_utc(&self) -> i64 {
+        let utc = DateTime { date: self.date, time: Time { offset: self.time.offset.or(Some(0)), ..self.time } };
+        utc.unix_micros().unwrap_or(0).div_euclid(1000)
+    }
+
     /// Unix seconds as Python's `datetime.timestamp()` computes them for an aware value:
     /// integer microseconds divided once by 10^6, correctly rounded. `None` when naive.
     pub fn unix_seconds(&self) -> Option<f64> {
@@ -333,6 +370,25 @@ mod tests {
         assert_eq!(Date::parse("2025-11-14").unwrap().to_string(), "2025-11-14");
         assert_eq!(Time::parse("10:30:00").unwrap().to_string(), "10:30:00");
         assert_eq!(Time::parse("12:30:01.000005").unwrap().to_string(), "12:30:01.000005");
+    }
+
+    #[test]
+    fn unix_millis_round_trip_through_the_calendar() {
+        for ms in [0i64, 1_704_112_245_123, -1, -86_400_001, 253_402_300_799_999, -62_135_596_800_000] {
+            let dt = DateTime::from_unix_millis(ms).unwrap();
+            assert!(dt.is_aware());
+            assert_eq!(dt.unix_millis_utc(), ms, "{dt}");
+        }
+        assert_eq!(DateTime::from_unix_millis(0).unwrap().to_string(), "1970-01-01T00:00:00+00:00");
+        assert_eq!(
+            DateTime::from_unix_millis(1_704_112_245_123).unwrap().to_string(),
+            "2024-01-01T12:30:45.123000+00:00"
+        );
+        assert!(DateTime::from_unix_millis(253_402_300_800_000).is_err(), "year 10000");
+        let naive = DateTime::parse("2024-01-01T00:00:00.5").unwrap();
+        assert_eq!(naive.unix_millis_utc(), 1_704_067_200_500);
+        let ist = DateTime::parse("2024-01-01T05:30:00+05:30").unwrap();
+        assert_eq!(ist.unix_millis_utc(), 1_704_067_200_000);
     }
 
     #[test]

@@ -358,52 +358,17 @@ fn bigint(v: &JsValue) -> R<i128> {
     }
 }
 
-/// Days since 1970-01-01 → (year, month, day) (Hinnant's civil_from_days).
-fn civil_from_days(z: i64) -> (i64, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
 /// A `Date`'s time value (ms since the epoch, UTC) as an aware UTC datetime.
 pub fn date_to_core(ms: f64) -> R<DateTime> {
     if !ms.is_finite() {
         return ck(ErrorKind::InvalidTemporal, "invalid Date (its time value is NaN)");
     }
-    let ms = ms as i64;
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    let year = i32::try_from(y).unwrap_or(i32::MAX);
-    let date = Date::new(year, m, d)?;
-    let secs = rem / 1000;
-    let time = Time::new(
-        (secs / 3600) as u8,
-        ((secs / 60) % 60) as u8,
-        (secs % 60) as u8,
-        ((rem % 1000) * 1000) as u32,
-        Some(0),
-    )?;
-    Ok(DateTime::new(date, time))
+    Ok(DateTime::from_unix_millis(ms as i64)?)
 }
 
 /// Milliseconds since the epoch of a datetime; a naive one is read as UTC.
 fn datetime_ms(dt: &DateTime) -> f64 {
-    let micros = dt.unix_micros().unwrap_or_else(|| {
-        let t = dt.time();
-        Time::new(t.hour(), t.minute(), t.second(), t.microsecond(), Some(0))
-            .ok()
-            .and_then(|t| DateTime::new(dt.date(), t).unix_micros())
-            .unwrap_or(0)
-    });
-    micros.div_euclid(1000) as f64
+    dt.unix_millis_utc() as f64
 }
 
 /// Converts core values to JavaScript values.
