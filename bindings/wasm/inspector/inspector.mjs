@@ -38,7 +38,7 @@ async function main() {
     show('error', `error: the WebAssembly module did not load: ${e.message}`);
     return;
   }
-  $('version').textContent = `core ${ck.version}`;
+  $('version').textContent = ck.version;
   $('form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     try {
