@@ -2,12 +2,17 @@
 // to an Upstash-style REST proxy) → examples/http-adapter/proxy.mjs → a real redis-server
 // started here on a free port. Checks every adapter method's reply shape, then the cache:
 // get/set, wrap, encryption, tags and namespace invalidation, the fill lock, and that entries
-// written over HTTP are the same bytes an ioredis-backed cache reads (and the reverse).
+// written over HTTP are the same bytes an ioredis-backed cache reads (and the reverse); and
+// that the example type-checks (tsc --checkJs, strict) as a RedisAdapter<Uint8Array>.
 //
 //   node --test bindings/wasm/test/http-adapter.test.mjs   (after build.sh and the node package's tsc)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -168,4 +173,45 @@ test('entries written over HTTP are the bytes an ioredis-backed cache reads, and
   await viaHttp.close();
   await viaTcp.close();
   client.disconnect();
+});
+
+test('http adapter: type-checks as a RedisAdapter<Uint8Array> accepted by createCache (tsc, strict)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ck-adapter-types-'));
+  try {
+    const adapterFile = here('../examples/http-adapter/http-adapter.mjs');
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          lib: ['ES2022', 'DOM'],
+          types: ['node'],
+          typeRoots: [here('../../node/node_modules/@types')],
+          allowJs: true,
+          checkJs: true,
+          noEmit: true,
+          strict: true,
+          skipLibCheck: true,
+          paths: { cachekit: [here('../../node/dist/index.d.ts')] },
+        },
+        files: ['check.mts', adapterFile],
+      }),
+    );
+    writeFileSync(
+      join(dir, 'check.mts'),
+      [
+        "import { createCache, type RedisAdapter } from 'cachekit';",
+        `import { httpRedisAdapter } from ${JSON.stringify(adapterFile)};`,
+        "const adapter: RedisAdapter<Uint8Array> = httpRedisAdapter({ url: 'http://127.0.0.1:1', token: 't' });",
+        "createCache({ engine: 'wasm', redis: adapter });",
+        '',
+      ].join('\n'),
+    );
+    const tsc = spawnSync(here('../../node/node_modules/.bin/tsc'), ['-p', dir], { encoding: 'utf8' });
+    assert.equal(tsc.status, 0, tsc.stdout + tsc.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -21,7 +21,7 @@
 
 const text = new TextDecoder();
 
-/** base64 text → bytes. */
+/** base64 text → bytes. @param {string} s */
 function fromBase64(s) {
   const bin = atob(s);
   const out = new Uint8Array(bin.length);
@@ -29,11 +29,13 @@ function fromBase64(s) {
   return out;
 }
 
-/** A bulk-string reply (base64 under `Upstash-Encoding: base64`) → bytes; `null` stays. */
+/** A bulk-string reply (base64 under `Upstash-Encoding: base64`) → bytes; `null` stays.
+ * @param {string | null | undefined} r */
 const bytes = (r) => (r === null || r === undefined ? null : fromBase64(r));
 
 /** An error reply of the proxy (`{error}`), with the HTTP status. */
 export class HttpRedisError extends Error {
+  /** @param {string} message @param {number} status */
   constructor(message, status) {
     super(message);
     this.status = status;
@@ -56,11 +58,17 @@ export function httpRedisAdapter({ url, token, fetch: doFetch = globalThis.fetch
   if (typeof url !== 'string' || url === '') throw new TypeError('httpRedisAdapter: url is required');
   if (typeof doFetch !== 'function') throw new TypeError('httpRedisAdapter: no fetch in this runtime; pass one as `fetch`');
   const base = url.replace(/\/+$/, '');
+  /** @type {Record<string, string>} */
   const common = { 'upstash-encoding': 'base64', ...headers };
   if (token) common.authorization = `Bearer ${token}`;
 
+  /** @param {string} path @param {string | Uint8Array} body @param {string} contentType @returns {Promise<any>} */
   async function post(path, body, contentType) {
-    const res = await doFetch(`${base}${path}`, { method: 'POST', headers: { ...common, 'content-type': contentType }, body });
+    const res = await doFetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { ...common, 'content-type': contentType },
+      body: /** @type {BodyInit} */ (body),
+    });
     let json;
     try {
       json = await res.json();
@@ -71,14 +79,15 @@ export function httpRedisAdapter({ url, token, fetch: doFetch = globalThis.fetch
     return json;
   }
 
-  /** One command: `["GET", key]` → the result. */
+  /** One command: `["GET", key]` → the result. @param {string[]} args @returns {Promise<any>} */
   async function command(args) {
     const json = await post('', JSON.stringify(args), 'application/json');
     if (json.error !== undefined) throw new HttpRedisError(json.error, 400);
     return json.result;
   }
 
-  /** Several commands in one request; the results, or the first error thrown. */
+  /** Several commands in one request; the results, or the first error thrown.
+   * @param {string[][]} commands @returns {Promise<any[]>} */
   async function pipeline(commands) {
     const json = await post('/pipeline', JSON.stringify(commands), 'application/json');
     if (!Array.isArray(json) || json.length !== commands.length) throw new HttpRedisError('pipeline: malformed reply', 502);
@@ -112,7 +121,7 @@ export function httpRedisAdapter({ url, token, fetch: doFetch = globalThis.fetch
       try {
         return Number(await command(['EVALSHA', sha1, '1', key, token]));
       } catch (e) {
-        if (!/NOSCRIPT/i.test(e.message)) throw e;
+        if (!(e instanceof Error) || !/NOSCRIPT/i.test(e.message)) throw e;
         return Number(await command(['EVAL', script, '1', key, token]));
       }
     },
@@ -133,7 +142,7 @@ export function httpRedisAdapter({ url, token, fetch: doFetch = globalThis.fetch
       do {
         const [next, keys] = await command(['SCAN', cursor, 'MATCH', pattern, 'COUNT', '500']);
         cursor = text.decode(fromBase64(next));
-        if (keys.length > 0) n += Number(await command(['UNLINK', ...keys.map((k) => text.decode(fromBase64(k)))]));
+        if (keys.length > 0) n += Number(await command(['UNLINK', ...keys.map((/** @type {string} */ k) => text.decode(fromBase64(k)))]));
       } while (cursor !== '0');
       return n;
     },
