@@ -3,7 +3,11 @@
 #   rustup target wasm32-unknown-unknown, wasm-bindgen-cli 0.2.130 (= Cargo.lock's
 #   wasm-bindgen), npm ci here (binaryen's wasm-opt) → build.sh (pkg-nodejs + pkg-web, -Oz) →
 #   size (raw / gzip -9) → conformance vectors through the WASM build (conformance/runners/wasm)
-#   → the Node SDK's own test suite with CACHEKIT_ENGINE=wasm against a real redis-server.
+#   → the web build in headless Chromium (Debian's chromium driven by playwright-core: every
+#   conformance vector and engine round trips, test/browser.test.mjs; the entry inspector page,
+#   test/inspector.test.mjs) → the TS SDK on the WASM engine through the fetch-based HTTP Redis
+#   adapter example and its proxy (test/http-adapter.test.mjs) → the Node SDK's own test suite
+#   with CACHEKIT_ENGINE=wasm against a real redis-server.
 # CACHEKIT_SKIP_PY_INTEROP=1 is set for the node suite unless the caller set it (the live
 # cachekit-py interop test is bindings/node/test.sh's business).
 set -euo pipefail
@@ -19,13 +23,17 @@ if [[ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen 0.2.130" 
   cargo install wasm-bindgen-cli --version 0.2.130
 fi
 wasm-bindgen --version
-if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+apt_missing=()
+command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || apt_missing+=(redis-server redis-tools)
+# The browser tests use Debian's Chromium (playwright-core downloads no browser).
+[[ -n "${CACHEKIT_CHROMIUM:-}" || -x /usr/bin/chromium ]] || apt_missing+=(chromium)
+if [[ ${#apt_missing[@]} -gt 0 ]]; then
   SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server redis-tools >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_missing[@]}" >/dev/null
 fi
 
-step "npm ci (binaryen)"
+step "npm ci (binaryen, playwright-core, ioredis)"
 npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
 
 step "build (cargo release → wasm-bindgen nodejs + web → wasm-opt -Oz)"
@@ -47,6 +55,12 @@ CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.
 step "web (ESM) build in Node: primitives and an L1 round trip"
 status=0
 node --test "$here/test/web.test.mjs" || status=1
+
+step "web build in headless Chromium: conformance vectors, engine round trips, entry inspector"
+node --test "$here/test/browser.test.mjs" "$here/test/inspector.test.mjs" || status=1
+
+step "HTTP Redis adapter example: TS SDK on WASM → fetch → proxy → real redis-server"
+node --test "$here/test/http-adapter.test.mjs" || status=1
 
 step "conformance (wasm binding)"
 CACHEKIT_WASM_PREBUILT=1 "$root/conformance/run" --binding wasm "$root"/conformance/vectors/*.json || status=1

@@ -41,7 +41,7 @@ export {
 export { Ext, Float, IsoDateTime, LocalDate, LocalTime, MapEntries, Uuid } from './values';
 export type * from './engine';
 export { Driver } from './driver';
-export { adapterFor, hashSlot, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
+export { adapterFor, bySlot, hashSlot, isRedisAdapter, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
 export { defaultEngineKind, nativeBackend, napiBackend, wasmBackend, type EngineKind } from './native';
 export * as protocol from './protocol';
 export { fromTagged, toTagged } from './tagged';

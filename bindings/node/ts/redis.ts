@@ -10,22 +10,75 @@ import { createRequire } from 'node:module';
 
 import type { Command, Reply } from './engine';
 
-/** The commands the engine needs, on one kind of client. */
-export interface RedisAdapter {
-  /** `ioredis`, `ioredis-cluster`, `node-redis`, `node-redis-cluster` or `memory`. */
+/**
+ * The Redis I/O the cache needs: ten commands and `close`. The built-in adapters cover
+ * ioredis and node-redis; implement this interface to run the cache over anything else (an
+ * HTTP Redis proxy through `fetch`, a runtime's own Redis binding, a test double) and pass it
+ * as `createCache({ redis: adapter })`. `bindings/wasm/examples/http-adapter/` is a complete
+ * one (an Upstash-style REST proxy).
+ *
+ * An adapter only executes: the engine decides every key, value, TTL and retry. Each method
+ * returns a promise of the reply in the shape given below; a rejected promise is a failed
+ * command (the engine counts it for the circuit breaker and treats reads as misses). The
+ * cache races each call against the engine's adaptive command timeout and ignores a late
+ * reply, so an adapter needs no timeout of its own (an abort on timeout is optional).
+ *
+ * Values are binary: stored entries (LZ4 envelopes, MessagePack, AES-GCM ciphertext) must
+ * reach Redis and come back byte for byte, never through a text encoding. Keys, lock tokens
+ * and set members are strings.
+ *
+ * `Bytes` is what the adapter returns for binary replies: `Buffer` for the built-in Node
+ * adapters; an adapter for a runtime without `Buffer` declares `RedisAdapter<Uint8Array>`
+ * (the engine takes any `Uint8Array`).
+ */
+export interface RedisAdapter<Bytes extends Uint8Array = Buffer> {
+  /** A name for `cache.health().redis`: `ioredis`, `ioredis-cluster`, `node-redis`,
+   * `node-redis-cluster`, `memory`, or the custom adapter's own (e.g. `http`). */
   readonly kind: string;
-  get(key: string): Promise<Buffer | null>;
-  getWithTtl(key: string): Promise<[Buffer | null, number]>;
+  /** `GET key`: the stored bytes, or `null` when the key does not exist. */
+  get(key: string): Promise<Bytes | null>;
+  /** `GET key` and `TTL key`, ideally in one round trip (pipeline): `[bytes | null, ttl]`
+   * with `ttl` in seconds, `-1` for no expiry, `-2` when the key does not exist. Used by the
+   * TTL-refresh and early-refresh features. */
+  getWithTtl(key: string): Promise<[Bytes | null, number]>;
+  /** `SET key value` (`ttl === null`: no expiry) or `SET key value EX ttl` (whole seconds,
+   * ≥ 1). The reply is ignored; reject on failure. */
   set(key: string, value: Uint8Array, ttl: number | null): Promise<unknown>;
+  /** The fill lock: `SET key token PX px NX`. Resolves to `"OK"` when the lock was taken,
+   * `null` when the key already exists. */
   setNx(key: string, token: string, px: number): Promise<string | null>;
+  /** The lock release: `EVALSHA sha1 1 key token`, and on a `NOSCRIPT` error
+   * `EVAL script 1 key token`. Resolves to the script's integer (1: released, 0: not ours). */
   evalRelease(script: string, sha1: string, key: string, token: string): Promise<number>;
+  /** `EXPIRE key ttl` (seconds): resolves to 1 when set, 0 when the key does not exist. */
   expire(key: string, ttl: number): Promise<number>;
+  /** `DEL keys…`: resolves to the number of keys deleted. In a cluster, split the keys by hash
+   * slot ({@link bySlot}) and sum the replies. */
   del(keys: string[]): Promise<number>;
+  /** Tag index write: `SADD key member`, then `EXPIRE key ttl` when `ttl` is not `null`.
+   * Resolves to the `SADD` integer (1: added, 0: already a member). */
   sadd(key: string, member: string, ttl: number | null): Promise<number>;
-  smembers(key: string): Promise<Buffer[]>;
+  /** `SMEMBERS key`: the members as bytes (`[]` when the key does not exist). */
+  smembers(key: string): Promise<Bytes[]>;
+  /** Namespace invalidation: `SCAN 0 MATCH pattern` to the end (on every primary in a
+   * cluster), deleting (`UNLINK`/`DEL`) what it finds. Resolves to the number deleted. */
   deleteMatching(pattern: string): Promise<number>;
-  /** Closes the connection when the cache created it; a user's client is left open. */
+  /** Called once by `cache.close()`. The built-in adapters close a connection the cache
+   * opened from a URL and leave a client you passed in open; a custom adapter decides (a
+   * no-op is fine for connectionless transports). */
   close(): Promise<void>;
+}
+
+/** True when `x` implements {@link RedisAdapter} (every method present). */
+export function isRedisAdapter(x: unknown): x is RedisAdapter<Uint8Array> {
+  if (typeof x !== 'object' || x === null) return false;
+  const a = x as Record<string, unknown>;
+  return (
+    typeof a.kind === 'string' &&
+    ['get', 'getWithTtl', 'set', 'setNx', 'evalRelease', 'expire', 'del', 'sadd', 'smembers', 'deleteMatching', 'close'].every(
+      (m) => typeof a[m] === 'function',
+    )
+  );
 }
 
 /** Executes one command on an adapter and returns the reply in the engine's shape. */
@@ -262,16 +315,18 @@ export function memoryAdapter(): RedisAdapter {
 
 // ------------------------------------------------------------------ detection
 
-/** Something that looks like a supported Redis client. */
+/** Something that looks like a supported Redis client, or a {@link RedisAdapter}. */
 export type RedisClientLike = object;
 
-/** Builds the adapter for a client instance. */
-export function adapterFor(client: RedisClientLike, owned = false): RedisAdapter {
+/** Builds the adapter for a client instance; a {@link RedisAdapter} is used as it is. */
+export function adapterFor(client: RedisClientLike | RedisAdapter<Uint8Array>, owned = false): RedisAdapter {
+  // The cache hands an adapter's replies to the engine only, which takes any Uint8Array.
+  if (isRedisAdapter(client)) return client as RedisAdapter;
   const c = client as Any;
   if (typeof c.getBuffer === 'function') return ioredisAdapter(c, owned);
   if (typeof c.withTypeMapping === 'function') return nodeRedisAdapter(c, owned);
   throw new TypeError(
-    'redis: expected an ioredis Redis/Cluster, a node-redis (v5+) client or cluster, a URL, or false for L1-only',
+    'redis: expected an ioredis Redis/Cluster, a node-redis (v5+) client or cluster, a RedisAdapter, a URL, or false for L1-only',
   );
 }
 
