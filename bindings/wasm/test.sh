@@ -3,7 +3,8 @@
 #   rustup target wasm32-unknown-unknown, wasm-bindgen-cli 0.2.130 (= Cargo.lock's
 #   wasm-bindgen), npm ci here (binaryen's wasm-opt) → build.sh (pkg-nodejs + pkg-web, -Oz) →
 #   size (raw / gzip -9) → conformance vectors through the WASM build (conformance/runners/wasm)
-#   → the Node SDK's own test suite with CACHEKIT_ENGINE=wasm against a real redis-server.
+#   → the cachekit/web bundle (bindings/node/dist/web.mjs) checked in Node, Deno, Bun and workerd
+#   (runtimes/) → the Node SDK's own test suite with CACHEKIT_ENGINE=wasm against a real redis-server.
 # CACHEKIT_SKIP_PY_INTEROP=1 is set for the node suite unless the caller set it (the live
 # cachekit-py interop test is bindings/node/test.sh's business).
 set -euo pipefail
@@ -40,6 +41,9 @@ step "node package (npm ci, tsc)"
   npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
   npx tsc -p tsconfig.json
   node scripts/esm-entry.mjs
+  node scripts/build-web.mjs
+  # The runtime checks compare against the napi engine: build the addon when it is missing.
+  [[ -f cachekit.node ]] || node scripts/build-addon.mjs
 )
 export CACHEKIT_WASM_PKG="$here/pkg-nodejs/cachekit_wasm.js"
 CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.js'); const k = c.defaultEngineKind(); if (k !== 'wasm') throw new Error('engine ' + k); console.log('engine:', k, 'core', c.protocol.coreVersion())"
@@ -47,6 +51,13 @@ CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.
 step "web (ESM) build in Node: primitives and an L1 round trip"
 status=0
 node --test "$here/test/web.test.mjs" || status=1
+
+step "cachekit/web in Node, Deno, Bun and workerd (runtimes/run.mjs)"
+(
+  cd "$here/runtimes"
+  npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
+  node run.mjs
+) || status=1
 
 step "conformance (wasm binding)"
 CACHEKIT_WASM_PREBUILT=1 "$root/conformance/run" --binding wasm "$root"/conformance/vectors/*.json || status=1
