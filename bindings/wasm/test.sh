@@ -7,7 +7,8 @@
 #   conformance vector and engine round trips, test/browser.test.mjs; the entry inspector page,
 #   test/inspector.test.mjs) → the TS SDK on the WASM engine through the fetch-based HTTP Redis
 #   adapter example and its proxy (test/http-adapter.test.mjs) → the Node SDK's own test suite
-#   with CACHEKIT_ENGINE=wasm against a real redis-server.
+#   with CACHEKIT_ENGINE=wasm against a real redis-server; the cachekit/web bundle
+#   (bindings/node/dist/web.mjs) is also checked in Node, Deno, Bun and workerd (runtimes/).
 # CACHEKIT_SKIP_PY_INTEROP=1 is set for the node suite unless the caller set it (the live
 # cachekit-py interop test is bindings/node/test.sh's business).
 set -euo pipefail
@@ -48,6 +49,9 @@ step "node package (npm ci, tsc)"
   npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
   npx tsc -p tsconfig.json
   node scripts/esm-entry.mjs
+  node scripts/build-web.mjs
+  # The runtime checks compare against the napi engine: build the addon when it is missing.
+  [[ -f cachekit.node ]] || node scripts/build-addon.mjs
 )
 export CACHEKIT_WASM_PKG="$here/pkg-nodejs/cachekit_wasm.js"
 CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.js'); const k = c.defaultEngineKind(); if (k !== 'wasm') throw new Error('engine ' + k); console.log('engine:', k, 'core', c.protocol.coreVersion())"
@@ -61,6 +65,13 @@ node --test "$here/test/browser.test.mjs" "$here/test/inspector.test.mjs" || sta
 
 step "HTTP Redis adapter example: TS SDK on WASM → fetch → proxy → real redis-server"
 node --test "$here/test/http-adapter.test.mjs" || status=1
+
+step "cachekit/web in Node, Deno, Bun and workerd (runtimes/run.mjs)"
+(
+  cd "$here/runtimes"
+  npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
+  node run.mjs
+) || status=1
 
 step "conformance (wasm binding)"
 CACHEKIT_WASM_PREBUILT=1 "$root/conformance/run" --binding wasm "$root"/conformance/vectors/*.json || status=1

@@ -8,7 +8,8 @@ import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, Outco
 import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
 import { resolveBackend, type EngineKind } from './native';
-import { adapterFor, adapterForUrl, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
+import { adapterForUrl, envVar } from './loader';
+import { adapterFor, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
 
 /** The cachekit intent presets (SPEC §8): default TTL 300 / 600 / 600 / 3600 s; `secure`
  * requires encryption. */
@@ -132,7 +133,7 @@ export interface CacheHealth extends ReturnType<Engine['health']> {
 }
 
 function envFlag(name: string): string | undefined {
-  const v = process.env[name];
+  const v = envVar(name);
   return v === undefined || v === '' ? undefined : v;
 }
 

@@ -7,7 +7,8 @@
 
 import * as P from './protocol';
 import type { NativeKeyring } from './protocol';
-import { adapterForUrl, type RedisAdapter } from './redis';
+import { adapterForUrl } from './loader';
+import type { RedisAdapter } from './redis';
 import { fromTagged, toTagged } from './tagged';
 import type { EntryMode } from './engine';
 

@@ -5,12 +5,10 @@
  * @packageDocumentation
  */
 
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-
 import type { Engine, EngineBackend, EngineConfig, InvalidateTarget, Reply, RequestOptions, RequestSpec, Step } from './engine';
 import { fromEngineError, guard } from './errors';
-import { valueRuntime } from './values';
+import { envVar, loadEngineModule } from './loader';
+import type { valueRuntime } from './values';
 
 /** The addon's `Keyring` class. */
 export interface NativeKeyring {
@@ -71,40 +69,9 @@ export type EngineKind = 'napi' | 'wasm';
 
 const loaded: Partial<Record<EngineKind, Addon>> = {};
 
-/** Loads the napi addon: `$CACHEKIT_NODE_ADDON`, else `cachekit.node` next to package.json. */
-function loadNapi(): Addon {
-  const req = createRequire(__filename);
-  const path = process.env.CACHEKIT_NODE_ADDON || join(__dirname, '..', 'cachekit.node');
-  const a = req(path) as Addon;
-  a.registerRuntime(valueRuntime);
-  return a;
-}
-
-/** Loads the WebAssembly module (wasm-bindgen `nodejs` build): `$CACHEKIT_WASM_PKG`, else
- * `wasm/` next to package.json, else the repository's `bindings/wasm/pkg-nodejs`. */
-function loadWasm(): Addon {
-  const req = createRequire(__filename);
-  const env = process.env.CACHEKIT_WASM_PKG;
-  const candidates = env
-    ? [env]
-    : [join(__dirname, '..', 'wasm', 'cachekit_wasm.js'), join(__dirname, '..', '..', 'wasm', 'pkg-nodejs', 'cachekit_wasm.js')];
-  let last: unknown;
-  for (const path of candidates) {
-    try {
-      const a = req(path) as Addon;
-      const bytes = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
-      a.registerRuntime({ ...valueRuntime, bytes } as typeof valueRuntime);
-      return a;
-    } catch (e) {
-      last = e;
-    }
-  }
-  throw last;
-}
-
 /** The engine module of one kind (loaded once). */
 export function addonOf(kind: EngineKind): Addon {
-  const a = loaded[kind] ?? (kind === 'wasm' ? loadWasm() : loadNapi());
+  const a = loaded[kind] ?? loadEngineModule(kind);
   loaded[kind] = a;
   return a;
 }
@@ -115,7 +82,7 @@ let chosen: EngineKind | undefined;
  * when it loads, else the WebAssembly module. */
 export function defaultEngineKind(): EngineKind {
   if (chosen) return chosen;
-  const env = process.env.CACHEKIT_ENGINE;
+  const env = envVar('CACHEKIT_ENGINE');
   if (env === 'napi' || env === 'wasm') {
     chosen = env;
   } else {

@@ -6,8 +6,6 @@
  * @packageDocumentation
  */
 
-import { createRequire } from 'node:module';
-
 import type { Command, Reply } from './engine';
 
 /**
@@ -120,9 +118,11 @@ const CRC16_TABLE = (() => {
   return t;
 })();
 
+const UTF8 = new TextEncoder();
+
 /** The Redis Cluster hash slot of a key (CRC16/XMODEM of the hash tag or the key, mod 16384). */
 export function hashSlot(key: string): number {
-  let b = Buffer.from(key, 'utf8');
+  let b = UTF8.encode(key);
   const open = b.indexOf(0x7b);
   if (open >= 0) {
     const close = b.indexOf(0x7d, open + 1);
@@ -154,7 +154,7 @@ function isNoScript(e: unknown): boolean {
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Any = any;
 
-function ioredisAdapter(client: Any, owned: boolean): RedisAdapter {
+export function ioredisAdapter(client: Any, owned: boolean): RedisAdapter {
   const cluster = typeof client.nodes === 'function' && client.isCluster === true;
   const scanNode = async (node: Any, pattern: string): Promise<number> => {
     let cursor = '0';
@@ -228,7 +228,7 @@ function ioredisAdapter(client: Any, owned: boolean): RedisAdapter {
 /** RESP_TYPES.BLOB_STRING in node-redis ≥ 5 (the type byte `$`). */
 const BLOB_STRING = 36;
 
-function nodeRedisAdapter(client: Any, owned: boolean): RedisAdapter {
+export function nodeRedisAdapter(client: Any, owned: boolean): RedisAdapter {
   const cluster = Array.isArray(client.masters) && typeof client.nodeClient === 'function';
   const bin = client.withTypeMapping({ [BLOB_STRING]: Buffer });
   const scanClient = async (c: Any, pattern: string): Promise<number> => {
@@ -328,35 +328,4 @@ export function adapterFor(client: RedisClientLike | RedisAdapter<Uint8Array>, o
   throw new TypeError(
     'redis: expected an ioredis Redis/Cluster, a node-redis (v5+) client or cluster, a RedisAdapter, a URL, or false for L1-only',
   );
-}
-
-/** Connects to a URL with ioredis when installed, else node-redis. */
-export async function adapterForUrl(url: string): Promise<RedisAdapter> {
-  const req = createRequire(__filename);
-  const tryRequire = (name: string): Any => {
-    try {
-      return req(name);
-    } catch {
-      try {
-        return createRequire(process.cwd() + '/')(name);
-      } catch {
-        return undefined;
-      }
-    }
-  };
-  const io = tryRequire('ioredis');
-  if (io) {
-    const Redis = io.default ?? io.Redis ?? io;
-    const client = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: true });
-    client.on('error', () => {});
-    return ioredisAdapter(client, true);
-  }
-  const nr = tryRequire('redis');
-  if (nr) {
-    const client = nr.createClient({ url, socket: { reconnectStrategy: (n: number) => Math.min(n * 100, 2000) } });
-    client.on('error', () => {});
-    await client.connect();
-    return nodeRedisAdapter(client, true);
-  }
-  throw new Error(`redis: a URL (${url}) needs the ioredis or redis package installed`);
 }
