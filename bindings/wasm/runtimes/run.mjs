@@ -5,12 +5,11 @@
 // Needs: bindings/node built with its addon and `node scripts/build-web.mjs`; `npm ci` here.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
 
-import { sample } from './check.mjs';
+import { expected, verifyStored } from './expected.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = resolve(here, '..', '..', 'node', 'dist');
@@ -18,20 +17,6 @@ const web = join(dist, 'web.mjs');
 const wasm = join(dist, 'cachekit_wasm_bg.wasm');
 const bin = (name) => join(here, 'node_modules', '.bin', name);
 
-process.env.CACHEKIT_ENGINE = 'napi';
-const ck = createRequire(import.meta.url)(join(dist, 'index.js'));
-const hex = (u8) => Buffer.from(u8).toString('hex');
-const key = 'ns:rt:func:f:args:0123456789abcdef';
-const masterKey = '5a'.repeat(32);
-const v = sample(ck);
-const expected = {
-  coreVersion: ck.protocol.coreVersion(),
-  serialize: hex(ck.protocol.serialize(v)),
-  interopKey: ck.protocol.interopKey('billing', 'invoice_total', [7, 'EUR']),
-  entry: hex(ck.protocol.entryEncode(v, 'default', key)),
-  key,
-  masterKey,
-};
 const arg = JSON.stringify(expected);
 
 function spawnCheck(cmd, argv) {
@@ -69,17 +54,12 @@ const runtimes = {
   workerd,
 };
 
-const ring = ck.protocol.keyring(masterKey, [], 'acme');
 let failed = 0;
 for (const [name, run] of Object.entries(runtimes)) {
   const r = await run();
   if (r.ok) {
-    // The entry that runtime encrypted, decrypted by the napi engine.
-    const back = ring.entryDecode(Buffer.from(r.stored, 'hex'), 'default', r.storedKey);
-    if (back.byId.get(2) !== 'two' || back.big !== v.big) {
-      r.ok = false;
-      r.error = `napi could not read the entry ${name} wrote`;
-    }
+    const why = verifyStored(r);
+    if (why) Object.assign(r, { ok: false, error: `${name}'s encrypted entry: ${why}` });
   }
   console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${name}${r.ok ? '' : `\n${r.error}`}`);
   if (!r.ok) failed++;

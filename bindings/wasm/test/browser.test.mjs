@@ -25,7 +25,7 @@ let browser;
 let page;
 
 before(async () => {
-  server = await serveStatic({ root, prefixes: ['/bindings/wasm/', '/conformance/'] });
+  server = await serveStatic({ root, prefixes: ['/bindings/wasm/', '/bindings/node/dist/', '/conformance/'] });
   browser = await launchChromium();
   page = await browser.open(`${server.url}/bindings/wasm/test/browser/`);
 });
@@ -72,5 +72,24 @@ test('browser: engine round trips through the web build (L1-only, encrypted)', a
     results.filter((r) => !r.ok),
     [],
   );
+  assert.deepEqual(page.errors, []);
+});
+
+test('browser: the cachekit/web SDK (initWasm fetching its .wasm, createCache) passes the runtime checks', async () => {
+  // The same checks Node, Deno, Bun and workerd run (runtimes/run.mjs), against the napi
+  // engine's figures; the encrypted entry the browser wrote is then decrypted natively.
+  const { expected, verifyStored } = await import('../runtimes/expected.mjs');
+  const r = await page.evaluate(async (want) => {
+    try {
+      const ck = await import('/bindings/node/dist/web.mjs');
+      const { check } = await import('/bindings/wasm/runtimes/check.mjs');
+      await ck.initWasm();
+      return { ok: true, ...(await check(ck, want)) };
+    } catch (e) {
+      return { ok: false, error: String(e?.stack ?? e) };
+    }
+  }, expected);
+  assert.equal(r.error, undefined);
+  assert.equal(verifyStored(r), null);
   assert.deepEqual(page.errors, []);
 });
