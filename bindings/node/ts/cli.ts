@@ -9,6 +9,7 @@ import * as P from './protocol';
 import type { NativeKeyring } from './protocol';
 import { adapterForUrl } from './loader';
 import type { RedisAdapter } from './redis';
+import { describeEntry, guessMode } from './inspect';
 import { fromTagged, toTagged } from './tagged';
 import type { EntryMode } from './engine';
 
@@ -72,14 +73,6 @@ function parseArgs(argv: string[]): Args {
   return { cmd: positional.shift(), positional, flags };
 }
 
-const INTEROP_KEY = /^[a-z0-9][a-z0-9._-]{0,63}:[a-z0-9][a-z0-9._-]{0,63}:[0-9a-f]{64}$/;
-
-function guessMode(key: string): EntryMode {
-  if (INTEROP_KEY.test(key) && !key.startsWith('ns:') && !key.startsWith('nsapi:')) return 'interop';
-  if (/:0[a-z][0-9a-f]{0,4}$/.test(key)) return 'default-no-integrity';
-  return 'default';
-}
-
 function str(a: Args, name: string): string | undefined {
   const v = a.flags.get(name);
   return typeof v === 'string' ? v : undefined;
@@ -114,49 +107,7 @@ async function redis(a: Args): Promise<RedisAdapter> {
   return adapterForUrl(url);
 }
 
-/** Decodes stored bytes: what they are and their value. */
-export function describeEntry(key: string, bytes: Buffer, ring: NativeKeyring | undefined, mode?: EntryMode): Record<string, unknown> {
-  const out: Record<string, unknown> = { key, bytes: bytes.length };
-  if (P.isPythonFrame(bytes)) {
-    const f = P.inspectPythonFrame(bytes);
-    out.kind = 'python-frame';
-    out.note = 'written by cachekit-py default mode: Python-internal, not readable by other SDKs (share through interop mode)';
-    if (f.ok) {
-      out.header = JSON.parse(f.headerJson);
-      out.serializer = f.serializer;
-      out.payloadBytes = f.payload.length;
-    } else out.rejectedBy = f.rejectedBy;
-    return out;
-  }
-  const modes: EntryMode[] = mode ? [mode] : [guessMode(key), ...(['interop', 'default', 'default-no-integrity'] as EntryMode[]).filter((m) => m !== guessMode(key))];
-  const errors: string[] = [];
-  for (const m of modes) {
-    for (const r of ring ? [ring, undefined] : [undefined]) {
-      try {
-        const value = r ? r.entryDecode(bytes, m, key, true) : P.entryDecode(bytes, m, key, true);
-        out.kind = m === 'interop' ? 'interop' : m === 'default' ? 'envelope' : 'msgpack';
-        out.mode = m;
-        out.encrypted = r !== undefined;
-        if (m === 'default') {
-          try {
-            const plain = r ? r.decrypt(P.aad({ tenant: r.tenant, cacheKey: key, format: 'msgpack', compressed: true }), bytes) : bytes;
-            out.envelope = P.envelopeParse(plain);
-          } catch {
-            // The value decoded; the envelope details are only informative.
-          }
-        }
-        out.value = toTagged(value);
-        return out;
-      } catch (e) {
-        errors.push(`${m}${r ? ' (encrypted)' : ''}: ${(e as Error).message}`);
-      }
-    }
-  }
-  out.kind = bytes.length >= 28 && !ring ? 'encrypted?' : 'unreadable';
-  if (!ring && bytes.length >= 28) out.note = 'not a plaintext entry: probably encrypted (nonce ‖ ciphertext ‖ tag); pass --master-key';
-  out.errors = errors;
-  return out;
-}
+export { describeEntry };
 
 async function main(argv: string[]): Promise<number> {
   const a = parseArgs(argv);

@@ -44,4 +44,5 @@ export { Driver } from './driver';
 export { adapterFor, bySlot, hashSlot, isRedisAdapter, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
 export { defaultEngineKind, nativeBackend, napiBackend, wasmBackend, type EngineKind } from './native';
 export * as protocol from './protocol';
-export { fromTagged, toTagged } from './tagged';
+export { fromHex, fromTagged, toHex, toTagged } from './tagged';
+export { describeEntry, guessMode } from './inspect';

@@ -2,7 +2,7 @@
  * Tagged JSON (the conformance vectors' notation): plain JSON plus `{"$int": "…"}`,
  * `{"$float": "…"}`, `{"$bytes": "hex"}`, `{"$datetime"|"$date"|"$time"|"$uuid": "…"}`,
  * `{"$set": […]}`, `{"$map": [[k, v], …]}`. Used by the CLI to read and print values
- * exactly.
+ * exactly, and by the inspector page. Runtime-neutral.
  *
  * @packageDocumentation
  */
@@ -10,6 +10,21 @@
 import { Ext, Float, IsoDateTime, LocalDate, LocalTime, MapEntries, Uuid } from './values';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+/** Bytes → lowercase hex. */
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += x.toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Hex → bytes; throws a `TypeError` on anything but pairs of hex digits. */
+export function fromHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError(`not hex: ${hex.slice(0, 32)}`);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
 
 /** A tagged JSON document (already `JSON.parse`d) → a value for the cache. */
 export function fromTagged(j: unknown): unknown {
@@ -33,7 +48,7 @@ export function fromTagged(j: unknown): unknown {
         return new Float(t in special ? special[t]! : Number(t));
       }
       case '$bytes':
-        return Buffer.from(text(), 'hex');
+        return fromHex(text());
       case '$datetime':
         return new IsoDateTime(text());
       case '$date':
@@ -68,14 +83,14 @@ export function toTagged(v: unknown): Json {
     const t = Object.is(x, -0) ? '-0.0' : Number.isInteger(x) && Math.abs(x) < 1e16 ? `${x}.0` : String(x);
     return { $float: t };
   }
-  if (v instanceof Uint8Array) return { $bytes: Buffer.from(v).toString('hex') };
+  if (v instanceof Uint8Array) return { $bytes: toHex(v) };
   if (Array.isArray(v)) return v.map(toTagged);
   if (v instanceof Set) return { $set: [...v].map(toTagged) };
   if (v instanceof IsoDateTime) return { $datetime: v.value };
   if (v instanceof LocalDate) return { $date: v.value };
   if (v instanceof LocalTime) return { $time: v.value };
   if (v instanceof Uuid) return { $uuid: v.value };
-  if (v instanceof Ext) return { $ext: [v.type, Buffer.from(v.data).toString('hex')] } as Json;
+  if (v instanceof Ext) return { $ext: [v.type, toHex(v.data)] } as Json;
   const entries: [unknown, unknown][] =
     v instanceof MapEntries ? v.entries : v instanceof Map ? [...v.entries()] : Object.entries(v as object);
   const plain = entries.every(([k]) => typeof k === 'string' && !/^\d+$/.test(k)) && !(entries.length === 1 && String(entries[0]![0]).startsWith('$'));

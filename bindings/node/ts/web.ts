@@ -51,4 +51,6 @@ export { Driver } from './driver';
 export { adapterFor, hashSlot, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
 export { defaultEngineKind, nativeBackend, wasmBackend, type EngineKind } from './native';
 export * as protocol from './protocol';
+export { fromHex, fromTagged, toHex, toTagged } from './tagged';
+export { describeEntry, guessMode } from './inspect';
 export { initWasm, wasmReady, type WasmSource } from './loader-web';

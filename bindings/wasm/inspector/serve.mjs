@@ -1,7 +1,7 @@
 // serve.mjs: a tiny static file server (node:http, loopback only) for the inspector and the
 // browser tests. WebAssembly and ES modules need HTTP (not file://) and the right MIME types.
 //
-//   node bindings/wasm/inspector/serve.mjs [PORT]   # then open http://127.0.0.1:PORT/inspector/
+//   node bindings/wasm/inspector/serve.mjs [PORT]   # then open http://127.0.0.1:PORT/bindings/wasm/inspector/
 //
 // As a module: `const s = await serveStatic({ root, prefixes: ['/bindings/wasm/'] });
 // s.url; await s.close();` (port 0, the default, picks a free port).
@@ -77,7 +77,9 @@ export async function serveStatic({ root, prefixes = ['/'], port = 0, host = '12
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const wasmDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-  const s = await serveStatic({ root: wasmDir, prefixes: ['/inspector/', '/pkg-web/'], port: Number(process.argv[2] ?? 8787) });
-  console.log(`cachekit inspector: ${s.url}/inspector/  (serving ${wasmDir}; Ctrl-C stops)`);
+  // The page imports the cachekit/web bundle from bindings/node/dist (built by
+  // `node scripts/build-web.mjs` there), so serve the repository root, those two folders only.
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const s = await serveStatic({ root, prefixes: ['/bindings/wasm/inspector/', '/bindings/node/dist/'], port: Number(process.argv[2] ?? 8787) });
+  console.log(`cachekit inspector: ${s.url}/bindings/wasm/inspector/  (Ctrl-C stops)`);
 }

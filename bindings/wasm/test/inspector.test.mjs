@@ -1,28 +1,27 @@
-// The entry inspector (bindings/wasm/inspector/): its classification agrees with the CLI's
-// `cachekit inspect` (describeEntry of bindings/node/dist/cli.js, run here on the WASM engine)
-// entry for entry, and the page, in headless Chromium, shows the right kind and value for
+// The entry inspector (bindings/wasm/inspector/): `describeEntry` of the cachekit/web bundle (the
+// page's engine: WebAssembly) gives the CLI's `cachekit inspect` report (the napi engine) entry
+// for entry, and the page, in headless Chromium, shows the right kind and value for
 // known entries: conformance vectors (an interop value, an encrypted interop entry, a
 // cachekit-py frame) and entries the npm package writes (envelope, no-integrity, encrypted).
 //
-//   node --test bindings/wasm/test/inspector.test.mjs   (after build.sh and the node package's tsc)
+//   node --test bindings/wasm/test/inspector.test.mjs   (after build.sh, and tsc + build-web in bindings/node)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-import { loadCachekit } from '../inspector/cachekit-web.mjs';
-import { describeEntry, parseBytes } from '../inspector/describe.mjs';
+import { parseBytes } from '../inspector/form.mjs';
 import { serveStatic } from '../inspector/serve.mjs';
 import { launchChromium } from './chromium.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-process.env.CACHEKIT_ENGINE = 'wasm';
-process.env.CACHEKIT_WASM_PKG ??= here('../pkg-nodejs/cachekit_wasm.js');
+process.env.CACHEKIT_ENGINE = 'napi';
 const require = createRequire(import.meta.url);
 const pkg = require(here('../../node/dist/index.js'));
 const cli = require(here('../../node/dist/cli.js'));
-const web = await loadCachekit({ wasm: readFileSync(here('../pkg-web/cachekit_wasm_bg.wasm')) });
+const web = await import(here('../../node/dist/web.mjs'));
+await web.initWasm(readFileSync(here('../../node/dist/cachekit_wasm_bg.wasm')));
 
 const vectors = (name) => JSON.parse(readFileSync(here(`../../../conformance/vectors/${name}`), 'utf8'));
 const interop = vectors('interop-mode.json');
@@ -114,20 +113,16 @@ function check(c, d) {
   if (c.kind === 'envelope') assert.equal(typeof d.envelope?.checksum, 'string', c.name);
 }
 
-test('inspector: the same report as the CLI (`cachekit inspect`) for every entry', () => {
+test('inspector: the WASM report equals the CLI report (`cachekit inspect`, napi) for every entry', () => {
+  assert.equal(pkg.defaultEngineKind(), 'napi');
+  assert.equal(web.defaultEngineKind(), 'wasm');
   for (const c of CASES) {
     const bytes = parseBytes(c.entry, c.encoding ?? 'auto');
     const webRing = c.masterKey ? web.protocol.keyring(c.masterKey, [], c.tenant ?? 'default') : undefined;
     const cliRing = c.masterKey ? P.keyring(c.masterKey, [], c.tenant ?? 'default') : undefined;
-    const mine = describeEntry(web.protocol, web.values, c.key, bytes, webRing, c.mode);
+    const mine = web.describeEntry(c.key, bytes, webRing, c.mode);
     const theirs = JSON.parse(JSON.stringify(cli.describeEntry(c.key, Buffer.from(bytes), cliRing, c.mode)));
     check(c, mine);
-    // The one intended difference: the hint of an `encrypted?` entry (a form field, not a flag).
-    if (mine.kind === 'encrypted?') {
-      assert.match(theirs.note, /--master-key/);
-      delete theirs.note;
-      delete mine.note;
-    }
     assert.deepEqual(JSON.parse(JSON.stringify(mine)), theirs, c.name);
   }
 });
@@ -148,9 +143,9 @@ let browser;
 let page;
 
 before(async () => {
-  server = await serveStatic({ root: here('..'), prefixes: ['/inspector/', '/pkg-web/'] });
+  server = await serveStatic({ root: here('../../..'), prefixes: ['/bindings/wasm/inspector/', '/bindings/node/dist/'] });
   browser = await launchChromium();
-  page = await browser.open(`${server.url}/inspector/`);
+  page = await browser.open(`${server.url}/bindings/wasm/inspector/`);
 });
 
 after(async () => {
@@ -186,7 +181,7 @@ test('inspector page: known entries show their kind and value', async () => {
     check(c, shown.report);
     const bytes = parseBytes(c.entry, c.encoding ?? 'auto');
     const webRing = c.masterKey ? web.protocol.keyring(c.masterKey, [], c.tenant ?? 'default') : undefined;
-    assert.deepEqual(shown.report, JSON.parse(JSON.stringify(describeEntry(web.protocol, web.values, c.key, bytes, webRing, c.mode))), c.name);
+    assert.deepEqual(shown.report, JSON.parse(JSON.stringify(web.describeEntry(c.key, bytes, webRing, c.mode))), c.name);
   }
   assert.deepEqual(page.errors, []);
 });

@@ -1,5 +1,5 @@
 // The browser side of bindings/wasm/test/browser.test.mjs, served from the repository root:
-// loads the WASM `web` build through bindings/wasm/inspector/cachekit-web.mjs and exposes
+// loads the WASM `web` build through the cachekit/web bundle (bindings/node/dist/web.mjs) and exposes
 // `window.cachekitChecks`:
 //   vectors(files)  every conformance vector file through conformance/runners/vectors.mjs
 //                   (the checks the Node runners run); resolves to {passed, failed, skipped, lines}
@@ -7,10 +7,20 @@
 //                   resolves to [{name, ok, detail}]
 // `document.body.dataset.state` is `ready` once loaded, `failed` if loading threw.
 
-import { loadCachekit } from '../../inspector/cachekit-web.mjs';
+import * as sdk from '../../../node/dist/web.mjs';
 import { createRunner } from '../../../../conformance/runners/vectors.mjs';
 
-const ck = await loadCachekit().catch((e) => {
+const ck = await (async () => {
+  await sdk.initWasm(); // fetches cachekit_wasm_bg.wasm next to web.mjs
+  const { Float, IsoDateTime, LocalDate, LocalTime, Uuid, Ext, MapEntries } = sdk;
+  return {
+    protocol: sdk.protocol,
+    values: { Float, IsoDateTime, LocalDate, LocalTime, Uuid, Ext, MapEntries },
+    /** The sans-I/O engine itself (errors as CachekitErrors), as the SDK's driver sees it. */
+    engine: (config) => sdk.wasmBackend.createEngine(config),
+    version: sdk.protocol.coreVersion(),
+  };
+})().catch((e) => {
   document.body.dataset.state = 'failed';
   document.getElementById('log').textContent = `load failed: ${e && e.stack}`;
   throw e;
@@ -156,7 +166,7 @@ async function roundTrip() {
   const describe = (outcome) => JSON.stringify(outcome, (_, x) => (typeof x === 'bigint' ? `${x}n` : x));
 
   // L1 only: Redis is always empty, every hit comes from the engine's L1.
-  const e = new ck.NativeEngine({ l1: { maxBytes: 1 << 20 }, ttl: 300 });
+  const e = ck.engine({ l1: { maxBytes: 1 << 20 }, ttl: 300 });
   check('l1: set then get hits L1 with the same value', () => {
     const s = drive(e, e.set('app:user:1', sampleValue()), noRedis);
     if (s.outcome.kind !== 'stored') return `set: ${describe(s.outcome)}`;
@@ -196,8 +206,8 @@ async function roundTrip() {
   // Encrypted entries through real bytes: engine A writes, engine B (empty L1) reads them.
   const master = '00'.repeat(31) + '01';
   const store = mapRedis();
-  const a = new ck.NativeEngine({ l1: { maxBytes: 1 << 20 }, encryption: { masterKey: master, tenant: 'web' } });
-  const b = new ck.NativeEngine({ l1: { maxBytes: 1 << 20 }, encryption: { masterKey: master, tenant: 'web' } });
+  const a = ck.engine({ l1: { maxBytes: 1 << 20 }, encryption: { masterKey: master, tenant: 'web' } });
+  const b = ck.engine({ l1: { maxBytes: 1 << 20 }, encryption: { masterKey: master, tenant: 'web' } });
   check('encrypted: written by one engine, read from the store by another', () => {
     const s = drive(a, a.set('app:secret', sampleValue()), store.exec);
     if (s.outcome.kind !== 'stored' || !s.outcome.redis) return `set: ${describe(s.outcome)}`;
@@ -214,7 +224,7 @@ async function roundTrip() {
     return checkSample(ring.entryDecode(second, 'default', 'app:secret'));
   });
   check('encrypted: a wrong tenant cannot read it (a miss, not an error)', () => {
-    const c = new ck.NativeEngine({ l1: { maxBytes: 1 << 20 }, encryption: { masterKey: master, tenant: 'other' } });
+    const c = ck.engine({ l1: { maxBytes: 1 << 20 }, encryption: { masterKey: master, tenant: 'other' } });
     const g = drive(c, c.get('app:secret'), store.exec);
     return g.outcome.kind === 'miss' ? '' : `get: ${describe(g.outcome)}`;
   });
