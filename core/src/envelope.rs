@@ -2,8 +2,14 @@
 //!
 //! Wire form: a 4-element MessagePack array
 //! `[compressed_data (bin; legacy: array of uints), checksum (array of 8 uints),
-//!   original_size (uint), format (str)]`, with LZ4 *block* compression (lz4_flex, no
-//! frame, no size prefix) and xxh3-64 of the original bytes, big-endian.
+//!   original_size (uint), format (str)]`, with LZ4 *block* compression (no frame, no size
+//! prefix) and xxh3-64 of the original bytes, big-endian.
+//!
+//! The block is the one `lz4_flex::block::compress` writes on 64-bit little-endian targets,
+//! on every target: there it is lz4_flex's own (faster than [`crate::lz4`] on native, see
+//! `docs/benchmarks.md`); elsewhere (wasm32, other 32-bit or big-endian targets, where
+//! lz4_flex writes different blocks) it is [`crate::lz4::compress`], which reproduces it.
+//! Reading uses lz4_flex's decoder everywhere.
 //!
 //! Reading validates in the spec's order, each failure typed, and allocates the output
 //! only after every size check has passed, so a hostile envelope cannot make it allocate
@@ -57,7 +63,7 @@ pub fn store(data: &[u8]) -> Result<Vec<u8>> {
     if data.len() as u64 > MAX_SIZE {
         return err(ErrorKind::ValueTooLarge, format!("payload of {} bytes exceeds 512 MiB", data.len()));
     }
-    let compressed = lz4_flex::block::compress(data);
+    let compressed = compress_block(data);
     let mut out = Vec::with_capacity(compressed.len() + 40);
     write::array_len(&mut out, 4)?;
     write::bin(&mut out, &compressed)?;
@@ -68,6 +74,18 @@ pub fn store(data: &[u8]) -> Result<Vec<u8>> {
     write::uint(&mut out, data.len() as u64);
     write::str(&mut out, FORMAT_MSGPACK)?;
     Ok(out)
+}
+
+/// The LZ4 block of `data`, as lz4_flex writes it on 64-bit little-endian targets.
+#[cfg(all(target_pointer_width = "64", target_endian = "little"))]
+fn compress_block(data: &[u8]) -> Vec<u8> {
+    lz4_flex::block::compress(data)
+}
+
+/// The LZ4 block of `data`, as lz4_flex writes it on 64-bit little-endian targets.
+#[cfg(not(all(target_pointer_width = "64", target_endian = "little")))]
+fn compress_block(data: &[u8]) -> Vec<u8> {
+    crate::lz4::compress(data)
 }
 
 fn structure<T>(why: &str) -> Result<T> {

@@ -11,6 +11,7 @@
 //! | [`serializer`] | StandardSerializer (default-mode values) | §2 |
 //! | [`canonical`] | canonical interop/v1 encoder (args and value profiles), interop reader | §5 |
 //! | [`envelope`] | ByteStorage envelope: LZ4 block + xxh3-64, limits, bomb check | §3 |
+//! | [`lz4`] | the LZ4 block compressor: lz4_flex's 64-bit output on every target | §3 |
 //! | [`keys`] | default-mode and interop cache keys | §4, §5 |
 //! | [`crypto`] | master keys, HKDF tenant keys, AAD v0x03, AES-256-GCM, nonces, keyring | §6 |
 //! | [`entry`] | the one entry codec: value + options ⇄ stored bytes | §1 |
@@ -45,6 +46,7 @@ pub mod envelope;
 pub mod error;
 pub mod keys;
 pub mod l1;
+pub mod lz4;
 pub mod metrics;
 pub mod msgpack;
 pub mod python_frame;
