@@ -37,7 +37,7 @@ fi
 step "npm ci (binaryen, playwright-core, ioredis)"
 npm ci --no-audit --no-fund --loglevel=error 2>&1 | grep -v 'Unknown user config' || true
 
-step "build (cargo release → wasm-bindgen nodejs + web → wasm-opt -Oz)"
+step "build (cargo wasm profile → wasm-bindgen nodejs + web → wasm-opt -Oz)"
 ./build.sh
 raw=$(wc -c <pkg-nodejs/cachekit_wasm_bg.wasm)
 gz=$(gzip -9 -c pkg-nodejs/cachekit_wasm_bg.wasm | wc -c)
