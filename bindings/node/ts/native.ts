@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-import type { Engine, EngineBackend, EngineConfig, InvalidateTarget, Reply, RequestOptions, RequestSpec, Step } from './engine';
+import type { Engine, EngineBackend, EngineConfig, FastStart, InvalidateTarget, KeyRecipe, Reply, RequestOptions, RequestSpec, Step } from './engine';
 import { fromEngineError, guard } from './errors';
 import { valueRuntime } from './values';
 
@@ -162,6 +162,41 @@ class GuardedEngine implements Engine {
   getOrCompute(k: string, o?: RequestSpec): Step {
     try {
       return this.e.getOrCompute(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  getFast(k: string, o?: RequestSpec): FastStart {
+    try {
+      return this.e.getFast(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  getOrComputeFast(k: string, o?: RequestSpec): FastStart {
+    try {
+      return this.e.getOrComputeFast(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  exists(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.exists(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  keyProfile(r: KeyRecipe, p: number): number {
+    try {
+      return this.e.keyProfile(r, p);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  callFast(r: number, args: unknown[]): string | [unknown] | (Step & { key: string }) {
+    try {
+      return this.e.callFast(r, args);
     } catch (x) {
       throw fromEngineError(x);
     }

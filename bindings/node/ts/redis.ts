@@ -16,6 +16,8 @@ export interface RedisAdapter {
   readonly kind: string;
   get(key: string): Promise<Buffer | null>;
   getWithTtl(key: string): Promise<[Buffer | null, number]>;
+  /** `EXISTS key`: 1 or 0. */
+  exists(key: string): Promise<number>;
   set(key: string, value: Uint8Array, ttl: number | null): Promise<unknown>;
   setNx(key: string, token: string, px: number): Promise<string | null>;
   evalRelease(script: string, sha1: string, key: string, token: string): Promise<number>;
@@ -28,16 +30,21 @@ export interface RedisAdapter {
   close(): Promise<void>;
 }
 
-/** Executes one command on an adapter and returns the reply in the engine's shape. */
-export async function execute(a: RedisAdapter, c: Command): Promise<Reply> {
+const ok = () => 'OK' as const;
+
+/** Executes one command on an adapter and returns the reply in the engine's shape (the
+ * adapter's own promise where it can: no extra promise per command). May throw
+ * synchronously when a client does. */
+export function execute(a: RedisAdapter, c: Command): Promise<Reply> {
   switch (c.name) {
     case 'get':
       return a.get(c.key);
     case 'getWithTtl':
       return a.getWithTtl(c.key);
+    case 'exists':
+      return a.exists(c.key);
     case 'set':
-      await a.set(c.key, c.value, c.ttl);
-      return 'OK';
+      return a.set(c.key, c.value, c.ttl).then(ok);
     case 'setNx':
       return a.setNx(c.key, c.token, c.px);
     case 'evalRelease':
@@ -133,6 +140,7 @@ function ioredisAdapter(client: Any, owned: boolean): RedisAdapter {
       for (const [err] of res) if (err) throw err;
       return [(res[0]?.[1] as Buffer | null) ?? null, Number(res[1]?.[1] ?? -2)];
     },
+    exists: (key) => client.exists(key),
     set: (key, value, ttl) =>
       ttl === null ? client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)) : client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), 'EX', ttl),
     setNx: (key, token, px) => client.set(key, token, 'PX', px, 'NX'),
@@ -199,6 +207,7 @@ function nodeRedisAdapter(client: Any, owned: boolean): RedisAdapter {
       const [v, t] = (await Promise.all([bin.get(key), client.ttl(key)])) as [Buffer | null, number];
       return [v ?? null, Number(t)];
     },
+    exists: (key) => client.exists(key),
     set: (key, value, ttl) => {
       const b = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       return ttl === null ? client.set(key, b) : client.set(key, b, { EX: ttl });
@@ -248,6 +257,7 @@ export function memoryAdapter(): RedisAdapter {
     kind: 'memory',
     get: async () => null,
     getWithTtl: async () => [null, -2],
+    exists: async () => 0,
     set: async () => 'OK',
     setNx: async () => 'OK',
     evalRelease: async () => 1,
