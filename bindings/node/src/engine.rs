@@ -379,8 +379,12 @@ impl NativeEngine {
         }
         let u = js.undefined()?;
         let wake = if step.wake.is_empty() { u } else { tokens(js, &step.wake)? };
+        let mut timeout = u;
         let (code, [a, b, c, d]) = match &step.action {
-            Action::Send(cmd) => command_args(js, cmd)?,
+            Action::Send(cmd) => {
+                timeout = js.number(self.engine.command_timeout(self.now()) as f64)?;
+                command_args(js, cmd)?
+            }
             Action::Compute => (20, [u, u, u, u]),
             Action::Sleep { until, token } => {
                 let t = match token {
@@ -395,7 +399,7 @@ impl NativeEngine {
             }
         };
         let f = crate::value::builder(js, Builder::Step)?;
-        js.call(u, f, &[js.number(f64::from(id))?, wake, js.number(f64::from(code))?, a, b, c, d])
+        js.call(u, f, &[js.number(f64::from(id))?, wake, js.number(f64::from(code))?, a, b, c, d, timeout])
     }
 
     fn start(&mut self, js: Js, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<V> {
@@ -411,10 +415,14 @@ impl NativeEngine {
     }
 
     fn feed(&mut self, js: Js, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
+        self.feed_as(js, false, id, f)
+    }
+
+    fn feed_as(&mut self, js: Js, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
         let mut op = self.op(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
-        self.step(js, id, op, step, false)
+        self.step(js, id, op, step, fast)
     }
 }
 
@@ -611,6 +619,15 @@ impl NativeEngine {
         let js = Js::new(env.raw());
         let r = reply(js, value.0)?;
         Ok(Raw(self.feed(js, op, |o, e, now| o.on_reply(e, r, now))?))
+    }
+
+    /// `onReply` with the fast path of `getFast`: a hit that needs nothing more comes back as
+    /// its value alone (JSON text or `[value]`; its source is Redis).
+    #[napi(js_name = "onReplyFast")]
+    pub fn on_reply_fast(&mut self, env: Env, op: u32, value: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let r = reply(js, value.0)?;
+        Ok(Raw(self.feed_as(js, true, op, |o, e, now| o.on_reply(e, r, now))?))
     }
 
     /// The last command failed with `message`, or timed out when `message` is `null`.

@@ -154,8 +154,8 @@ export class Driver {
 
   /** Executes a command under the engine's timeout: its reply, or a {@link SendFailure}
    * (an error message, or `null` for a timeout). */
-  send(command: Command): Promise<Reply | SendFailure> {
-    const ms = this.engine.commandTimeout();
+  send(command: Command, timeout?: number): Promise<Reply | SendFailure> {
+    const ms = timeout ?? this.engine.commandTimeout();
     let run: Promise<Reply>;
     try {
       run = execute(this.redis, command);
@@ -204,7 +204,7 @@ export class Driver {
             return result as Driven;
           case 'send': {
             const command = step.command;
-            const r = await this.send(command);
+            const r = await this.send(command, step.timeout);
             if (r instanceof SendFailure) {
               this.report(
                 r.message === null
@@ -214,7 +214,14 @@ export class Driver {
               );
               step = this.engine.onError(step.op, r.message);
             } else {
-              step = this.engine.onReply(step.op, r);
+              const next = this.engine.onReplyFast(step.op, r);
+              if (typeof next === 'string' || Array.isArray(next)) {
+                // A Redis hit with nothing left to do: its value alone, no step object.
+                settled = true;
+                result.outcome = { kind: 'hit', value: typeof next === 'string' ? JSON.parse(next) : next[0], source: 'redis' };
+                return result as Driven;
+              }
+              step = next;
             }
             break;
           }

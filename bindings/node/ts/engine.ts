@@ -90,7 +90,8 @@ interface StepBase {
 
 /** What the driver must do next. */
 export type Step =
-  | (StepBase & { type: 'send'; command: Command })
+  /** `timeout`: the timeout to apply to this command, in ms (else {@link Engine.commandTimeout}). */
+  | (StepBase & { type: 'send'; command: Command; timeout?: number })
   | (StepBase & { type: 'compute' })
   | (StepBase & { type: 'sleep'; delay: number; token: number | null })
   | (StepBase & { type: 'done'; outcome: Outcome; refreshAhead?: boolean });
@@ -189,6 +190,9 @@ export interface Engine {
   invalidate(target: InvalidateTarget): Step;
   /** The reply to the operation's last `send`. */
   onReply(op: number, reply: Reply): Step;
+  /** `onReply`, returning a hit that needs nothing more as its value alone (a string of
+   * JSON text or `[value]`, {@link FastStart}); its source is Redis. */
+  onReplyFast(op: number, reply: Reply): FastStart;
   /** The last `send` failed (`message`), or timed out (`null`). */
   onError(op: number, message: string | null): Step;
   /** The value the `compute` step produced. */

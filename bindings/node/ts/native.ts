@@ -229,6 +229,13 @@ class GuardedEngine implements Engine {
       throw fromEngineError(x);
     }
   }
+  onReplyFast(op: number, r: Reply): FastStart {
+    try {
+      return this.e.onReplyFast(op, r);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
   onError(op: number, m: string | null): Step {
     try {
       return this.e.onError(op, m);

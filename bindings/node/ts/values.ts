@@ -139,12 +139,13 @@ function outcome(code: number, a: unknown): unknown {
   }
 }
 
-/** Builds a step (the engine calls it): a send (codes 0–10, the command from `a`–`d`),
+/** Builds a step (the engine calls it): a send (codes 0–10, the command from `a`–`d`, the
+ * command's timeout in ms),
  * compute (20), sleep (21: `a` delay, `b` token), or done (30–36: `a` the outcome's field,
  * `b` refreshAhead). One call and objects of one shape per kind, instead of property writes
  * through Node-API. */
-function step(op: number, wake: number[] | undefined, code: number, a: unknown, b: unknown, c: unknown, d: unknown) {
-  if (code < 20) return { op, wake, type: 'send' as const, command: command(code, a, b, c, d) };
+function step(op: number, wake: number[] | undefined, code: number, a: unknown, b: unknown, c: unknown, d: unknown, timeout?: number) {
+  if (code < 20) return { op, wake, type: 'send' as const, command: command(code, a, b, c, d), timeout };
   if (code === 20) return { op, wake, type: 'compute' as const };
   if (code === 21) return { op, wake, type: 'sleep' as const, delay: a, token: b };
   return { op, wake, type: 'done' as const, outcome: outcome(code, a), refreshAhead: b === true };

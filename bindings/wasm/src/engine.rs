@@ -423,6 +423,7 @@ impl NativeEngine {
             Action::Send(cmd) => {
                 o.str("type", "send");
                 o.val("command", &command_js(cmd)?);
+                o.num("timeout", self.engine.command_timeout(self.now()) as f64);
             }
             Action::Compute => o.str("type", "compute"),
             Action::Sleep { until, token } => {
@@ -457,10 +458,14 @@ impl NativeEngine {
     }
 
     fn feed(&mut self, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
+        self.feed_as(false, id, f)
+    }
+
+    fn feed_as(&mut self, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
         let mut op = self.op(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
-        self.step(id, op, step, false)
+        self.step(id, op, step, fast)
     }
 }
 
@@ -606,6 +611,13 @@ impl NativeEngine {
     pub fn on_reply(&mut self, op: u32, value: JsValue) -> Result<JsValue, Fail> {
         let r = reply(&value)?;
         self.feed(op, |o, e, now| o.on_reply(e, r, now))
+    }
+
+    /// `onReply`; a hit that needs nothing more comes back as `[value]` instead of a step.
+    #[wasm_bindgen(js_name = onReplyFast)]
+    pub fn on_reply_fast(&mut self, op: u32, value: JsValue) -> Result<JsValue, Fail> {
+        let r = reply(&value)?;
+        self.feed_as(true, op, |o, e, now| o.on_reply(e, r, now))
     }
 
     /// The last command failed with `message`, or timed out when `message` is `null`.
