@@ -1638,6 +1638,12 @@ typedef struct ck_reply {
 #define CK_CMD_DELETE_MATCHING 10
 
 /**
+ * `EXISTS key` → reply int (1 when the key exists, else 0). `argv` is given. Only the
+ * engine's existence check sends it (no `ck_op_*` entry point starts one yet).
+ */
+#define CK_CMD_EXISTS 11
+
+/**
  * A cached value (get, get_or_compute): `outcome.value` and `outcome.source`.
  */
 #define CK_OUTCOME_HIT 1
@@ -1677,6 +1683,12 @@ typedef struct ck_reply {
  * of an unencodable value, `CK_DECRYPTION_FAILED` for a fail-closed get).
  */
 #define CK_OUTCOME_FAILED 7
+
+/**
+ * An existence check ended: `CK_OUTCOME_FLAG_EXISTED` when the key was found (no
+ * `ck_op_*` entry point starts one yet).
+ */
+#define CK_OUTCOME_EXISTS 8
 
 /**
  * The in-process L1.

@@ -99,8 +99,17 @@ fn byte(t: Token<'_>) -> Result<u8> {
     }
 }
 
-/// Parses the envelope's structure (steps 1–2 of SPEC §3) without decompressing.
-pub fn parse(bytes: &[u8]) -> Result<Envelope> {
+/// The envelope's fields borrowed from the input (the compressed bytes are copied only for
+/// the legacy array-of-ints encoding).
+struct View<'a> {
+    compressed: std::borrow::Cow<'a, [u8]>,
+    checksum: u64,
+    original_size: u64,
+    format: &'a str,
+    encoding: DataEncoding,
+}
+
+fn view(bytes: &[u8]) -> Result<View<'_>> {
     if bytes.len() as u64 > MAX_SIZE {
         return err(ErrorKind::EnvelopeSizeLimit, "envelope exceeds 512 MiB");
     }
@@ -113,13 +122,13 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope> {
         return structure("is not an array of exactly 4 elements");
     }
     let (compressed, encoding) = match r.next_token()? {
-        Token::Bin(b) => (b.to_vec(), DataEncoding::Bin),
+        Token::Bin(b) => (std::borrow::Cow::Borrowed(b), DataEncoding::Bin),
         Token::Array(n) => {
             let mut v = Vec::with_capacity(n as usize);
             for _ in 0..n {
                 v.push(byte(r.next_token()?)?);
             }
-            (v, DataEncoding::IntArray)
+            (std::borrow::Cow::Owned(v), DataEncoding::IntArray)
         }
         _ => return structure("compressed_data is neither bin nor an array of bytes"),
     };
@@ -137,49 +146,65 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope> {
         return structure("format is not a string");
     };
     let format = std::str::from_utf8(format)
-        .map_err(|_| Error::new(ErrorKind::EnvelopeStructure, "envelope format is not UTF-8"))?
-        .to_owned();
-    Ok(Envelope { compressed, checksum: u64::from_be_bytes(sum), original_size, format, encoding })
+        .map_err(|_| Error::new(ErrorKind::EnvelopeStructure, "envelope format is not UTF-8"))?;
+    Ok(View { compressed, checksum: u64::from_be_bytes(sum), original_size, format, encoding })
+}
+
+/// Parses the envelope's structure (steps 1–2 of SPEC §3) without decompressing.
+pub fn parse(bytes: &[u8]) -> Result<Envelope> {
+    let v = view(bytes)?;
+    Ok(Envelope {
+        compressed: v.compressed.into_owned(),
+        checksum: v.checksum,
+        original_size: v.original_size,
+        format: v.format.to_owned(),
+        encoding: v.encoding,
+    })
 }
 
 impl Envelope {
     /// Checks the limits and decompresses (steps 3–8 of SPEC §3).
     pub fn open(&self) -> Result<Vec<u8>> {
-        let clen = self.compressed.len() as u64;
-        if clen > MAX_SIZE {
-            return err(ErrorKind::EnvelopeSizeLimit, "compressed data exceeds 512 MiB");
-        }
-        if self.original_size > MAX_SIZE {
-            return err(ErrorKind::EnvelopeSizeLimit, format!("original_size {} exceeds 512 MiB", self.original_size));
-        }
-        if clen == 0 {
-            return err(ErrorKind::DecompressionBomb, "compressed data is empty");
-        }
-        if self.original_size > MAX_RATIO * clen {
-            return err(
-                ErrorKind::DecompressionBomb,
-                format!("original_size {} exceeds {MAX_RATIO} x {clen} compressed bytes", self.original_size),
-            );
-        }
-        let mut out = vec![0u8; self.original_size as usize];
-        let n = lz4_flex::block::decompress_into(&self.compressed, &mut out)
-            .map_err(|e| Error::new(ErrorKind::DecompressionFailed, format!("LZ4 block is corrupt: {e}")))?;
-        if n as u64 != self.original_size {
-            return err(
-                ErrorKind::DecompressionFailed,
-                format!("decompressed {n} bytes, original_size says {}", self.original_size),
-            );
-        }
-        if checksum(&out) != self.checksum {
-            return err(ErrorKind::ChecksumMismatch, "xxh3-64 of the decompressed bytes does not match");
-        }
-        Ok(out)
+        open(&self.compressed, self.original_size, self.checksum)
     }
+}
+
+fn open(compressed: &[u8], original_size: u64, sum: u64) -> Result<Vec<u8>> {
+    let clen = compressed.len() as u64;
+    if clen > MAX_SIZE {
+        return err(ErrorKind::EnvelopeSizeLimit, "compressed data exceeds 512 MiB");
+    }
+    if original_size > MAX_SIZE {
+        return err(ErrorKind::EnvelopeSizeLimit, format!("original_size {original_size} exceeds 512 MiB"));
+    }
+    if clen == 0 {
+        return err(ErrorKind::DecompressionBomb, "compressed data is empty");
+    }
+    if original_size > MAX_RATIO * clen {
+        return err(
+            ErrorKind::DecompressionBomb,
+            format!("original_size {original_size} exceeds {MAX_RATIO} x {clen} compressed bytes"),
+        );
+    }
+    let mut out = vec![0u8; original_size as usize];
+    let n = lz4_flex::block::decompress_into(compressed, &mut out)
+        .map_err(|e| Error::new(ErrorKind::DecompressionFailed, format!("LZ4 block is corrupt: {e}")))?;
+    if n as u64 != original_size {
+        return err(
+            ErrorKind::DecompressionFailed,
+            format!("decompressed {n} bytes, original_size says {original_size}"),
+        );
+    }
+    if checksum(&out) != sum {
+        return err(ErrorKind::ChecksumMismatch, "xxh3-64 of the decompressed bytes does not match");
+    }
+    Ok(out)
 }
 
 /// Parses, checks and decompresses an envelope, returning the original bytes.
 pub fn retrieve(bytes: &[u8]) -> Result<Vec<u8>> {
-    parse(bytes)?.open()
+    let v = view(bytes)?;
+    open(&v.compressed, v.original_size, v.checksum)
 }
 
 #[cfg(test)]

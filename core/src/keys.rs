@@ -101,27 +101,33 @@ impl DefaultKey<'_> {
     pub fn build(&self) -> Result<String> {
         let code = serializer_code(self.serializer)?;
         let hash = default_args_hash(self.args, self.kwargs)?;
-        let mut key = String::new();
-        if let Some(ns) = self.namespace.filter(|ns| !ns.is_empty()) {
+        let function = sanitize_function(self.function);
+        let ns = self.namespace.filter(|ns| !ns.is_empty());
+        let mut key =
+            String::with_capacity(ns.map_or(0, |n| n.len() + 4) + function.len() + hash.len() + code.len() + 13);
+        if let Some(ns) = ns {
             key.push_str("ns:");
             key.push_str(ns);
             key.push(':');
         }
         key.push_str("func:");
-        key.push_str(&sanitize_function(self.function));
+        key.push_str(&function);
         key.push_str(":args:");
         key.push_str(&hash);
         key.push(':');
         key.push(if self.integrity { '1' } else { '0' });
         key.push_str(&code);
-        Ok(shorten(&key.replace([' ', '\n', '\r'], "_")))
+        if key.contains([' ', '\n', '\r']) {
+            key = key.replace([' ', '\n', '\r'], "_");
+        }
+        Ok(shorten(key))
     }
 }
 
 /// Applies the >250-character rule: `key[0:50] + ":" + hex(blake2b256(key))[0:32]`.
-fn shorten(key: &str) -> String {
-    if key.chars().count() <= MAX_KEY_CHARS {
-        return key.to_owned();
+fn shorten(key: String) -> String {
+    if key.len() <= MAX_KEY_CHARS || key.chars().count() <= MAX_KEY_CHARS {
+        return key;
     }
     let prefix: String = key.chars().take(KEPT_PREFIX_CHARS).collect();
     format!("{prefix}:{}", &to_hex(&blake2b_256(key.as_bytes()))[..32])

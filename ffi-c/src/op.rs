@@ -65,6 +65,9 @@ pub const CK_CMD_SMEMBERS: ck_command_kind = 9;
 /// Redis Cluster), deleting what it finds (`UNLINK` or `DEL`) → reply int (keys deleted).
 /// `argv` is not given (`argc` 0).
 pub const CK_CMD_DELETE_MATCHING: ck_command_kind = 10;
+/// `EXISTS key` → reply int (1 when the key exists, else 0). `argv` is given. Only the
+/// engine's existence check sends it (no `ck_op_*` entry point starts one yet).
+pub const CK_CMD_EXISTS: ck_command_kind = 11;
 
 /// How an op ended: one of the `CK_OUTCOME_*` constants.
 pub type ck_outcome_kind = u32;
@@ -88,6 +91,9 @@ pub const CK_OUTCOME_INVALIDATED: ck_outcome_kind = 6;
 /// `CK_TIMEOUT` for a delete/invalidate that could not reach Redis, a value error for a set
 /// of an unencodable value, `CK_DECRYPTION_FAILED` for a fail-closed get).
 pub const CK_OUTCOME_FAILED: ck_outcome_kind = 7;
+/// An existence check ended: `CK_OUTCOME_FLAG_EXISTED` when the key was found (no
+/// `ck_op_*` entry point starts one yet).
+pub const CK_OUTCOME_EXISTS: ck_outcome_kind = 8;
 
 /// Outcome flag: a computed value was written to Redis.
 pub const CK_OUTCOME_FLAG_CACHED: u32 = 1;
@@ -462,6 +468,12 @@ impl Store {
                 self.arg(b"SMEMBERS");
                 self.arg(key.as_bytes());
             }
+            Command::Exists { key } => {
+                c.kind = CK_CMD_EXISTS;
+                (c.key, c.key_len) = self.text(key.as_bytes());
+                self.arg(b"EXISTS");
+                self.arg(key.as_bytes());
+            }
             Command::DeleteMatching { pattern } => {
                 c.kind = CK_CMD_DELETE_MATCHING;
                 (c.pattern, c.pattern_len) = self.text(pattern.as_bytes());
@@ -490,6 +502,7 @@ fn command_name(cmd: &Command) -> &'static CStr {
         Command::SAdd { .. } => c"SADD",
         Command::SMembers { .. } => c"SMEMBERS",
         Command::DeleteMatching { .. } => c"SCAN+DEL",
+        Command::Exists { .. } => c"EXISTS",
     }
 }
 
@@ -595,6 +608,12 @@ impl ck_op {
             Outcome::Deleted { existed } => {
                 out.kind = CK_OUTCOME_DELETED;
                 if existed {
+                    out.flags |= CK_OUTCOME_FLAG_EXISTED;
+                }
+            }
+            Outcome::Exists { found } => {
+                out.kind = CK_OUTCOME_EXISTS;
+                if found {
                     out.flags |= CK_OUTCOME_FLAG_EXISTED;
                 }
             }

@@ -34,7 +34,7 @@ use cachekit::{Error, ErrorKind};
 
 use crate::js::{Js, JsErr, R, Raw, ck};
 use crate::obj::{Opts, Out};
-use crate::value::{ToCore, ToJs, bytes_arg, string_arg};
+use crate::value::{Builder, ToCore, ToJs, bytes_arg, string_arg, to_core_list};
 
 type V = sys::napi_value;
 
@@ -48,6 +48,21 @@ pub struct NativeEngine {
     next_op: u32,
     /// Request options registered with `profile()`, by number.
     profiles: Vec<Request>,
+    /// Key recipes registered with `keyProfile()` (wrapped functions), by number.
+    recipes: Vec<Recipe>,
+}
+
+/// How a wrapped function's calls are keyed, and the request profile its calls use.
+struct Recipe {
+    key: RecipeKey,
+    profile: usize,
+}
+
+enum RecipeKey {
+    /// `ns:{namespace}:func:{function}:args:{hash}:…` (SPEC §4).
+    Default { namespace: Option<String>, function: String, integrity: bool },
+    /// `{namespace}:{operation}:{hash}` (SPEC §5).
+    Interop { namespace: String, operation: String },
 }
 
 fn mode_from(name: &str) -> R<Mode> {
@@ -231,67 +246,40 @@ fn tokens(js: Js, wake: &[cachekit::engine::WaitToken]) -> R<V> {
     Ok(a)
 }
 
-/// A command as a plain object.
-pub fn command_js(js: Js, c: &Command) -> R<V> {
-    let o = Out::new(js)?;
-    let opt_ttl = |o: &Out, t: Option<u64>| o.opt_num(c"ttl", t.map(|s| s as f64));
-    match c {
-        Command::Get { key } => {
-            o.str(c"name", "get")?;
-            o.str(c"key", key)?;
-        }
-        Command::GetWithTtl { key } => {
-            o.str(c"name", "getWithTtl")?;
-            o.str(c"key", key)?;
-        }
-        Command::Set { key, value, ttl_secs } => {
-            o.str(c"name", "set")?;
-            o.str(c"key", key)?;
-            o.bytes(c"value", value)?;
-            opt_ttl(&o, *ttl_secs)?;
-        }
-        Command::SetNx { key, token, px_ms } => {
-            o.str(c"name", "setNx")?;
-            o.str(c"key", key)?;
-            o.str(c"token", token)?;
-            o.num(c"px", *px_ms as f64)?;
-        }
-        Command::EvalRelease { script, sha1, key, token } => {
-            o.str(c"name", "evalRelease")?;
-            o.str(c"key", key)?;
-            o.str(c"token", token)?;
-            o.str(c"script", script)?;
-            o.str(c"sha1", sha1)?;
-        }
-        Command::Expire { key, ttl_secs } => {
-            o.str(c"name", "expire")?;
-            o.str(c"key", key)?;
-            o.num(c"ttl", *ttl_secs as f64)?;
-        }
+/// A command's builder code and arguments (see the runtime's `command` in `ts/values.ts`).
+fn command_args(js: Js, c: &Command) -> R<(u32, [V; 4])> {
+    let u = js.undefined()?;
+    let s = |x: &str| js.string(x);
+    let ttl = |t: Option<u64>| match t {
+        Some(secs) => js.number(secs as f64),
+        None => js.null(),
+    };
+    Ok(match c {
+        Command::Get { key } => (0, [s(key)?, u, u, u]),
+        Command::GetWithTtl { key } => (1, [s(key)?, u, u, u]),
+        Command::Set { key, value, ttl_secs } => (2, [s(key)?, js.buffer(value)?, ttl(*ttl_secs)?, u]),
+        Command::SetNx { key, token, px_ms } => (3, [s(key)?, s(token)?, js.number(*px_ms as f64)?, u]),
+        Command::EvalRelease { script, sha1, key, token } => (4, [s(key)?, s(token)?, s(script)?, s(sha1)?]),
+        Command::Expire { key, ttl_secs } => (5, [s(key)?, js.number(*ttl_secs as f64)?, u, u]),
         Command::Del { keys } => {
-            o.str(c"name", "del")?;
             let a = js.array(keys.len())?;
             for (i, k) in keys.iter().enumerate() {
                 js.set_element(a, i as u32, js.string(k)?)?;
             }
-            o.val(c"keys", a)?;
+            (6, [a, u, u, u])
         }
-        Command::SAdd { key, member, ttl_secs } => {
-            o.str(c"name", "sadd")?;
-            o.str(c"key", key)?;
-            o.str(c"member", member)?;
-            opt_ttl(&o, *ttl_secs)?;
-        }
-        Command::SMembers { key } => {
-            o.str(c"name", "smembers")?;
-            o.str(c"key", key)?;
-        }
-        Command::DeleteMatching { pattern } => {
-            o.str(c"name", "deleteMatching")?;
-            o.str(c"pattern", pattern)?;
-        }
-    }
-    Ok(o.obj)
+        Command::SAdd { key, member, ttl_secs } => (7, [s(key)?, s(member)?, ttl(*ttl_secs)?, u]),
+        Command::SMembers { key } => (8, [s(key)?, u, u, u]),
+        Command::DeleteMatching { pattern } => (9, [s(pattern)?, u, u, u]),
+        Command::Exists { key } => (10, [s(key)?, u, u, u]),
+    })
+}
+
+/// A command as a plain object.
+pub fn command_js(js: Js, c: &Command) -> R<V> {
+    let (code, [a, b, c2, d]) = command_args(js, c)?;
+    let f = crate::value::builder(js, Builder::Command)?;
+    js.call(js.undefined()?, f, &[js.number(f64::from(code))?, a, b, c2, d])
 }
 
 /// An error as a plain object `{code, name, message}`.
@@ -303,44 +291,31 @@ pub fn error_js(js: Js, e: &Error) -> R<V> {
     Ok(o.obj)
 }
 
-fn outcome_js(js: Js, outcome: &Outcome) -> R<V> {
-    let o = Out::new(js)?;
-    match outcome {
-        Outcome::Hit { value, source } => {
-            o.str(c"kind", "hit")?;
-            o.val(c"value", ToJs::new(js, false).value(value)?)?;
-            o.str(
-                c"source",
-                match source {
-                    Source::L1 => "l1",
-                    Source::Redis => "redis",
-                    Source::Shared => "shared",
-                },
-            )?;
-        }
-        Outcome::Miss => o.str(c"kind", "miss")?,
-        Outcome::Computed { cached } => {
-            o.str(c"kind", "computed")?;
-            o.bool(c"cached", *cached)?;
-        }
-        Outcome::Stored { redis } => {
-            o.str(c"kind", "stored")?;
-            o.bool(c"redis", *redis)?;
-        }
-        Outcome::Deleted { existed } => {
-            o.str(c"kind", "deleted")?;
-            o.bool(c"existed", *existed)?;
-        }
-        Outcome::Invalidated { redis_keys } => {
-            o.str(c"kind", "invalidated")?;
-            o.num(c"redisKeys", *redis_keys as f64)?;
-        }
-        Outcome::Failed(e) => {
-            o.str(c"kind", "failed")?;
-            o.val(c"error", error_js(js, e)?)?;
+/// A non-hit outcome's builder code and arguments (see the runtime's `step`).
+fn outcome_args(js: Js, outcome: &Outcome) -> R<(u32, V)> {
+    Ok(match outcome {
+        Outcome::Hit { value, .. } => (37, ToJs::new(js, false).value(value)?), // not reached: hit_js
+        Outcome::Miss => (30, js.undefined()?),
+        Outcome::Computed { cached } => (31, js.boolean(*cached)?),
+        Outcome::Stored { redis } => (32, js.boolean(*redis)?),
+        Outcome::Deleted { existed } => (33, js.boolean(*existed)?),
+        Outcome::Invalidated { redis_keys } => (34, js.number(*redis_keys as f64)?),
+        Outcome::Failed(e) => (35, error_js(js, e)?),
+        Outcome::Exists { found } => (36, js.boolean(*found)?),
+    })
+}
+
+/// A hit's value as it crosses to JavaScript on the fast paths: its JSON text (a string,
+/// for `JSON.parse`) when JSON says it exactly, else the value in a one-element array.
+fn hit_value(js: Js, value: &cachekit::Value) -> R<V> {
+    match crate::value::natural_json(value) {
+        Some(text) => js.string(&text),
+        None => {
+            let a = js.array(1)?;
+            js.set_element(a, 0, ToJs::new(js, false).value(value)?)?;
+            Ok(a)
         }
     }
-    Ok(o.obj)
 }
 
 /// The step of a hit, built by the runtime's `hitStep` (fast path: JSON text when it can).
@@ -352,7 +327,7 @@ fn hit_js(
     source: Source,
     refresh_ahead: bool,
 ) -> R<V> {
-    let f = crate::value::hit_step(js)?;
+    let f = crate::value::builder(js, Builder::Hit)?;
     let undef = js.undefined()?;
     let wake = if wake.is_empty() { undef } else { tokens(js, wake)? };
     let (v, json) = match crate::value::natural_json(value) {
@@ -380,54 +355,74 @@ impl NativeEngine {
         }
     }
 
-    /// Turns a step into its object; keeps the operation unless it is done.
-    fn step(&mut self, js: Js, id: u32, op: Op, step: Step) -> R<V> {
-        if let Action::Done(Outcome::Hit { value, source }) = &step.action {
-            return hit_js(js, id, &step.wake, value, *source, op.refresh_ahead());
-        }
-        let o = Out::new(js)?;
-        o.num(c"op", f64::from(id))?;
-        if !step.wake.is_empty() {
-            o.val(c"wake", tokens(js, &step.wake)?)?;
-        }
-        match &step.action {
-            Action::Send(cmd) => {
-                o.str(c"type", "send")?;
-                o.val(c"command", command_js(js, cmd)?)?;
-            }
-            Action::Compute => o.str(c"type", "compute")?,
-            Action::Sleep { until, token } => {
-                o.str(c"type", "sleep")?;
-                o.num(c"delay", until.saturating_sub(self.now()) as f64)?;
-                o.opt_num(c"token", token.map(token_number))?;
-            }
-            Action::Done(outcome) => {
-                o.str(c"type", "done")?;
-                o.val(c"outcome", outcome_js(js, outcome)?)?;
-                if op.refresh_ahead() {
-                    o.bool(c"refreshAhead", true)?;
-                }
-            }
+    /// Turns a step into its object; keeps the operation unless it is done. With `fast`, a
+    /// finished hit that needs nothing more (no refresh ahead) is returned as its value
+    /// alone ([`hit_value`]) instead of a step.
+    fn step(&mut self, js: Js, id: u32, mut op: Op, step: Step, fast: bool) -> R<V> {
+        let rejected = op.take_rejected();
+        let obj = self.step_object(js, id, &mut op, &step, fast && rejected.is_none())?;
+        if let Some(e) = rejected {
+            js.set_named(obj, c"rejected", error_js(js, &e)?)?;
         }
         if !matches!(step.action, Action::Done(_)) {
             self.ops.insert(id, op);
         }
-        Ok(o.obj)
+        Ok(obj)
+    }
+
+    fn step_object(&self, js: Js, id: u32, op: &mut Op, step: &Step, fast: bool) -> R<V> {
+        if let Action::Done(Outcome::Hit { value, source }) = &step.action {
+            if fast && !op.refresh_ahead() && step.wake.is_empty() {
+                return hit_value(js, value);
+            }
+            return hit_js(js, id, &step.wake, value, *source, op.refresh_ahead());
+        }
+        let u = js.undefined()?;
+        let wake = if step.wake.is_empty() { u } else { tokens(js, &step.wake)? };
+        let mut timeout = u;
+        let (code, [a, b, c, d]) = match &step.action {
+            Action::Send(cmd) => {
+                timeout = js.number(self.engine.command_timeout(self.now()) as f64)?;
+                command_args(js, cmd)?
+            }
+            Action::Compute => (20, [u, u, u, u]),
+            Action::Sleep { until, token } => {
+                let t = match token {
+                    Some(t) => js.number(token_number(*t))?,
+                    None => js.null()?,
+                };
+                (21, [js.number(until.saturating_sub(self.now()) as f64)?, t, u, u])
+            }
+            Action::Done(outcome) => {
+                let (code, v) = outcome_args(js, outcome)?;
+                (code, [v, js.boolean(op.refresh_ahead())?, u, u])
+            }
+        };
+        let f = crate::value::builder(js, Builder::Step)?;
+        js.call(u, f, &[js.number(f64::from(id))?, wake, js.number(f64::from(code))?, a, b, c, d, timeout])
     }
 
     fn start(&mut self, js: Js, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<V> {
+        self.start_as(js, false, f)
+    }
+
+    fn start_as(&mut self, js: Js, fast: bool, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<V> {
         let now = self.now();
         let (op, step) = f(&self.engine, now);
         let id = self.next_op;
         self.next_op = self.next_op.wrapping_add(1);
-        self.step(js, id, op, step)
+        self.step(js, id, op, step, fast)
     }
 
     fn feed(&mut self, js: Js, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
+        self.feed_as(js, false, id, f)
+    }
+
+    fn feed_as(&mut self, js: Js, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
         let mut op = self.op(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
-        self.step(js, id, op, step)
+        self.step(js, id, op, step, fast)
     }
 }
 
@@ -464,6 +459,7 @@ impl NativeEngine {
             ops: HashMap::new(),
             next_op: 1,
             profiles: Vec::new(),
+            recipes: Vec::new(),
         })
     }
 
@@ -472,6 +468,98 @@ impl NativeEngine {
         let js = Js::new(env.raw());
         let req = request(js, key.0, opts.0, &self.profiles)?;
         Ok(Raw(self.start(js, |e, now| e.get(req, now))?))
+    }
+
+    /// `get` with the fast path: an immediate hit (L1) comes back as its value alone — JSON
+    /// text (a string) or `[value]` — and anything else as the first step.
+    #[napi(js_name = "getFast")]
+    pub fn get_fast(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        Ok(Raw(self.start_as(js, true, |e, now| e.get(req, now))?))
+    }
+
+    /// `getOrCompute` with the fast path of `getFast`.
+    #[napi(js_name = "getOrComputeFast")]
+    pub fn get_or_compute_fast(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        Ok(Raw(self.start_as(js, true, |e, now| e.get_or_compute(req, now))?))
+    }
+
+    /// Whether the key is in L1 or Redis, without reading or decoding the entry.
+    #[napi]
+    pub fn exists(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let req = request(js, key.0, opts.0, &self.profiles)?;
+        Ok(Raw(self.start(js, |e, now| e.exists(req, now))?))
+    }
+
+    /// Registers how a wrapped function's calls are keyed — `{kind: "default", namespace?,
+    /// function, integrity}` or `{kind: "interop", namespace, operation}` — with the request
+    /// profile its calls use; returns the number `callFast` takes.
+    #[napi(js_name = "keyProfile")]
+    pub fn key_profile(&mut self, env: Env, spec: Raw, profile: u32) -> Result<u32, JsErr> {
+        let js = Js::new(env.raw());
+        if profile as usize >= self.profiles.len() {
+            return Err(crate::js::Fail::from(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("unknown request profile {profile}"),
+            ))
+            .into());
+        }
+        let o = Opts::new(js, spec.0, "key profile")?;
+        let need = |name: &std::ffi::CStr| -> R<String> {
+            match o.string(name)? {
+                Some(v) => Ok(v),
+                None => ck(ErrorKind::InvalidArgument, format!("key profile needs {}", name.to_string_lossy())),
+            }
+        };
+        let key = match o.string(c"kind")?.as_deref() {
+            Some("interop") => RecipeKey::Interop { namespace: need(c"namespace")?, operation: need(c"operation")? },
+            _ => RecipeKey::Default {
+                namespace: o.string(c"namespace")?,
+                function: need(c"function")?,
+                integrity: o.bool(c"integrity")?.unwrap_or(true),
+            },
+        };
+        self.recipes.push(Recipe { key, profile: profile as usize });
+        Ok((self.recipes.len() - 1) as u32)
+    }
+
+    /// A wrapped function's call: keys `args` by the recipe and starts `getOrCompute` with the
+    /// fast path of `getFast`; a step (not an immediate hit) carries the key as `key`. Throws
+    /// when the arguments cannot be keyed.
+    #[napi(js_name = "callFast")]
+    pub fn call_fast(&mut self, env: Env, recipe: u32, args: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let Some(r) = self.recipes.get(recipe as usize) else {
+            return Err(crate::js::Fail::from(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("unknown key profile {recipe}"),
+            ))
+            .into());
+        };
+        let args = to_core_list(js, args.0, "args")?;
+        let key = match &r.key {
+            RecipeKey::Default { namespace, function, integrity } => cachekit::keys::DefaultKey {
+                namespace: namespace.as_deref(),
+                function,
+                args: &args,
+                kwargs: &[],
+                integrity: *integrity,
+                serializer: "std",
+            }
+            .build(),
+            RecipeKey::Interop { namespace, operation } => cachekit::keys::interop_key(namespace, operation, &args),
+        }
+        .map_err(crate::js::Fail::from)?;
+        let req = Request { key: key.clone(), ..self.profiles[r.profile].clone() };
+        let out = self.start_as(js, true, |e, now| e.get_or_compute(req, now))?;
+        if js.type_of(out)? == sys::ValueType::napi_object && !js.is_array(out)? {
+            js.set_named(out, c"key", js.string(&key)?)?;
+        }
+        Ok(Raw(out))
     }
 
     #[napi]
@@ -531,6 +619,15 @@ impl NativeEngine {
         let js = Js::new(env.raw());
         let r = reply(js, value.0)?;
         Ok(Raw(self.feed(js, op, |o, e, now| o.on_reply(e, r, now))?))
+    }
+
+    /// `onReply` with the fast path of `getFast`: a hit that needs nothing more comes back as
+    /// its value alone (JSON text or `[value]`; its source is Redis).
+    #[napi(js_name = "onReplyFast")]
+    pub fn on_reply_fast(&mut self, env: Env, op: u32, value: Raw) -> Result<Raw, JsErr> {
+        let js = Js::new(env.raw());
+        let r = reply(js, value.0)?;
+        Ok(Raw(self.feed_as(js, true, op, |o, e, now| o.on_reply(e, r, now))?))
     }
 
     /// The last command failed with `message`, or timed out when `message` is `null`.

@@ -386,6 +386,10 @@ impl Js {
 }
 
 fn utf16(units: &[u16]) -> R<String> {
+    if units.iter().all(|&u| u < 0x80) {
+        // ASCII (keys, names): no surrogates to check, one byte per unit.
+        return Ok(units.iter().map(|&u| u as u8 as char).collect());
+    }
     String::from_utf16(units)
         .or_else(|_| ck(ErrorKind::InvalidString, "string holds a lone surrogate (not well-formed Unicode)"))
 }

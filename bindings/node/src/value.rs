@@ -58,6 +58,8 @@ struct Runtime {
     ext: sys::napi_ref,
     map_entries: sys::napi_ref,
     hit_step: sys::napi_ref,
+    step: sys::napi_ref,
+    command: sys::napi_ref,
 }
 
 thread_local! {
@@ -87,6 +89,8 @@ pub fn register(js: Js, obj: V) -> R<()> {
         ext: get(c"Ext")?,
         map_entries: get(c"MapEntries")?,
         hit_step: get(c"hitStep")?,
+        step: get(c"step")?,
+        command: get(c"command")?,
     };
     // References of a previous registration are left alive: registration happens once per
     // thread, and a second one (a test reloading the loader) leaks a handful of handles.
@@ -110,11 +114,27 @@ struct Handles {
     map_entries: V,
 }
 
-/// The runtime's `hitStep(op, wake, value, json, source, refreshAhead)`: builds the step of a
-/// hit in JavaScript (one call instead of a dozen property writes), parsing `json` when given.
-pub fn hit_step(js: Js) -> R<V> {
+/// The runtime's step and command builders (they build the plain objects in JavaScript: one
+/// call instead of a dozen property writes through Node-API, and objects of one shape).
+#[derive(Clone, Copy)]
+pub enum Builder {
+    /// `hitStep(op, wake, value, json, source, refreshAhead)`, parsing `json` when given.
+    Hit,
+    /// `step(op, wake, code, a, b, c, d)`: a send (codes 0–10, the command built from
+    /// `a`–`d`), compute (20), sleep (21), or done with a non-hit outcome (30–36).
+    Step,
+    /// `command(code, a, b, c, d)`: a command object alone.
+    Command,
+}
+
+/// One of the runtime's builders, resolved for the current call.
+pub fn builder(js: Js, which: Builder) -> R<V> {
     RUNTIME.with(|r| match r.borrow().as_ref() {
-        Some(rt) => js.deref(rt.hit_step),
+        Some(rt) => js.deref(match which {
+            Builder::Hit => rt.hit_step,
+            Builder::Step => rt.step,
+            Builder::Command => rt.command,
+        }),
         None => ck(ErrorKind::Internal, "the addon's value runtime is not registered (load it through the package)"),
     })
 }
@@ -173,16 +193,21 @@ pub fn natural_json(v: &Value) -> Option<String> {
     fn string(s: &str, out: &mut String) {
         use std::fmt::Write;
         out.push('"');
-        for c in s.chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
+        let mut start = 0;
+        for (i, b) in s.bytes().enumerate() {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                out.push_str(&s[start..i]);
+                match b {
+                    b'"' => out.push_str("\\\""),
+                    b'\\' => out.push_str("\\\\"),
+                    _ => {
+                        let _ = write!(out, "\\u{:04x}", b);
+                    }
                 }
-                c => out.push(c),
+                start = i + 1;
             }
         }
+        out.push_str(&s[start..]);
         out.push('"');
     }
     let mut out = String::with_capacity(64);

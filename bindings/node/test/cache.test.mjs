@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { BackendError, CachekitError, ClosedError, DecryptionError, Float, UsageError, createCache, protocol } from '../dist/index.js';
+import { BackendError, CachekitError, CircuitOpenError, ClosedError, DecryptionError, Float, UsageError, createCache, protocol } from '../dist/index.js';
 import { CLIENTS, MASTER_A, MASTER_B, raw, sleep, startCluster, startRedis } from './helpers.mjs';
 
 const TOPOLOGIES = ['standalone', 'cluster'].filter(
@@ -182,6 +182,46 @@ for (const topology of TOPOLOGIES) {
         assert.equal(await direct.exists(`ns:${ns}:hot:lock`), 0, 'fill lock released');
       });
 
+      test('has() is an existence check: L1, then Redis EXISTS, nothing decoded', async () => {
+        const ns = uid('has');
+        const c = make({ namespace: ns });
+        assert.equal(await c.has('k'), false);
+        await c.set('k', { a: 1 });
+        const hits = c.health().l1.hits;
+        assert.equal(await c.has('k'), true);
+        assert.equal(c.health().l1.hits, hits, 'an existence check is not a read');
+        // Another cache without L1 asks Redis; an entry it could not read still exists.
+        const noL1 = make({ namespace: ns, l1: false });
+        assert.equal(await noL1.has('k'), true);
+        await direct.set(`ns:${ns}:junk`, 'not a cachekit entry');
+        assert.equal(await noL1.get('junk'), undefined);
+        await direct.set(`ns:${ns}:junk`, 'not a cachekit entry'); // the get purged it
+        assert.equal(await noL1.has('junk'), true);
+        const encrypted = make({ namespace: ns, l1: false, encryption: { masterKey: MASTER_A } });
+        assert.equal(await encrypted.has('k'), true, 'no decryption either');
+        await c.delete('k');
+        assert.equal(await noL1.has('k'), false);
+        assert.equal(await c.has('k'), false);
+        await assert.rejects(c.has(42), (e) => e instanceof UsageError);
+      });
+
+      test('followers of a failed single-flight leader get the leader\'s own error', async () => {
+        const c = make({ namespace: uid('follow') });
+        const boom = new TypeError('boom');
+        let calls = 0;
+        const compute = async () => {
+          calls++;
+          await sleep(30);
+          throw boom;
+        };
+        const results = await Promise.allSettled(Array.from({ length: 5 }, () => c.getOrSet('k', compute)));
+        assert.equal(calls, 1, 'one computation');
+        for (const r of results) {
+          assert.equal(r.status, 'rejected');
+          assert.equal(r.reason, boom, 'every caller sees the original exception');
+        }
+      });
+
       test('getOrSet propagates the computation error and caches nothing', async () => {
         const c = make({ namespace: uid('throw') });
         await assert.rejects(
@@ -357,6 +397,34 @@ describe('cache errors and options', () => {
       else process.env.REDIS_URL = saved;
       await s.close();
     }
+  });
+
+  test('breaker-open refusals reach onError, at most once a second', async () => {
+    const s = await startRedis();
+    const errors = [];
+    const c = createCache({
+      redis: s.url,
+      namespace: 'open',
+      l1: false,
+      breaker: { failureThreshold: 2, openDurationMs: 60_000 },
+      timeout: { maxMs: 200 },
+      onError: (e) => errors.push(e),
+    });
+    assert.equal(await c.set('k', 1), true);
+    await s.stop();
+    for (let i = 0; i < 3; i++) assert.equal(await c.get('k'), undefined);
+    assert.equal(c.health().breaker.state, 'open');
+    for (let i = 0; i < 20; i++) assert.equal(await c.get('k'), undefined);
+    const refusals = errors.filter((e) => e instanceof CircuitOpenError);
+    assert.equal(refusals.length, 1, 'rate limited: one report for a burst of refusals');
+    await sleep(1100);
+    assert.equal(await c.getOrSet('k', () => 2), 2);
+    const later = errors.filter((e) => e instanceof CircuitOpenError);
+    assert.equal(later.length, 2);
+    assert.match(later[1].message, /\d+ refusals since the last report/);
+    assert.match(c.metrics(), /cachekit_errors_total\{kind="circuit_open"\} [1-9][0-9]/, 'every refusal is counted');
+    await c.close();
+    await s.close();
   });
 
   test('a delete that cannot reach Redis throws BackendError', async () => {

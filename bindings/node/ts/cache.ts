@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, Outcome, RequestOptions, RequestSpec, TtlSpec } from './engine';
+import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, FastStart, KeyRecipe, Outcome, RequestOptions, RequestSpec, Step, TtlSpec } from './engine';
 import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
 import { resolveBackend, type EngineKind } from './native';
@@ -75,7 +75,8 @@ export interface CacheOptions {
   /** Delete entries that fail to decode, verify or decrypt, as cachekit-py does (default
    * `true`); the read is a miss either way. */
   deleteUnreadable?: boolean;
-  /** Called with every cache-layer failure (counted in the metrics either way). */
+  /** Called with every cache-layer failure (counted in the metrics either way). Refusals by
+   * an open circuit breaker or by backpressure are reported at most once a second. */
   onError?: (error: CachekitError, context: ErrorContext) => void;
   /** Receives one `warn` line per cache-layer failure when no `onError` is given. */
   logger?: { warn(message: string): void };
@@ -207,6 +208,7 @@ export class Cache {
       kind: 'lazy',
       get: (k) => this.io().then((r) => r.get(k)),
       getWithTtl: (k) => this.io().then((r) => r.getWithTtl(k)),
+      exists: (k) => this.io().then((r) => r.exists(k)),
       set: (k, v, t) => this.io().then((r) => r.set(k, v, t)),
       setNx: (k, t, p) => this.io().then((r) => r.setNx(k, t, p)),
       evalRelease: (s, h, k, t) => this.io().then((r) => r.evalRelease(s, h, k, t)),
@@ -279,10 +281,22 @@ export class Cache {
    * @throws {UsageError} for an invalid key; {@link DecryptionError} with `failClosed`;
    * {@link ClosedError} after `close()`.
    */
-  async get<T = unknown>(key: string): Promise<T | undefined> {
-    const full = this.keyFor(key);
-    const step = this.start(() => this.engine.get(full, this.request(this.options.namespace)));
-    const outcome = step.type === 'done' ? step.outcome : (await this.driver.run(step)).outcome;
+  get<T = unknown>(key: string): Promise<T | undefined> {
+    let r: FastStart;
+    try {
+      this.check();
+      r = this.engine.getFast(this.keyFor(key), this.nsProfile);
+    } catch (e) {
+      return Promise.reject(fromEngineError(e));
+    }
+    // An L1 hit comes back as the value alone: no step, no driver, no extra promise.
+    if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as T);
+    if (Array.isArray(r)) return Promise.resolve(r[0] as T);
+    return this.getDriven<T>(r);
+  }
+
+  private async getDriven<T>(step: Step): Promise<T | undefined> {
+    const outcome = step.type === 'done' ? this.driver.finish(step) : (await this.driver.run(step)).outcome;
     return this.value(outcome) as T | undefined;
   }
 
@@ -297,9 +311,18 @@ export class Cache {
     }
   }
 
-  /** True when `get(key)` would find a value. */
+  /**
+   * True when the key holds an entry: a live L1 copy, else Redis `EXISTS`. Nothing is read,
+   * decoded or decrypted, so an entry that `get` would find unreadable (corrupt, wrong key)
+   * still counts; a Redis failure resolves to `false` (and reaches `onError`).
+   * @throws {UsageError} for an invalid key; {@link ClosedError} after `close()`.
+   */
   async has(key: string): Promise<boolean> {
-    return (await this.get(key)) !== undefined;
+    const full = this.keyFor(key);
+    const step = this.start(() => this.engine.exists(full, this.nsProfile));
+    const o = step.type === 'done' ? this.driver.finish(step) : (await this.driver.run(step)).outcome;
+    if (o.kind === 'failed') this.fail(o.error);
+    return o.kind === 'exists' && o.found;
   }
 
   /**
@@ -311,7 +334,7 @@ export class Cache {
   async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     const full = this.keyFor(key);
     const step = this.start(() => this.engine.set(full, value, this.request(this.options.namespace, options)));
-    const outcome = step.type === 'done' ? step.outcome : (await this.driver.run(step)).outcome;
+    const outcome = step.type === 'done' ? this.driver.finish(step) : (await this.driver.run(step)).outcome;
     if (outcome.kind === 'failed') this.fail(outcome.error);
     return outcome.kind === 'stored' && outcome.redis;
   }
@@ -332,23 +355,37 @@ export class Cache {
    * Reads `key`, or computes it once (stampede protection: one computation per key across
    * concurrent callers in this process, and a distributed fill lock across processes),
    * stores and returns the value. Cache-layer failures never reach the caller; `compute`'s
-   * own exceptions do.
+   * own exceptions do — to every caller that shared the computation.
    */
-  async getOrSet<T>(key: string, compute: () => T | Promise<T>, options?: SetOptions): Promise<T> {
-    this.check();
-    return this.cached(this.keyFor(key), compute, this.request(this.options.namespace, options), 'getOrSet');
+  getOrSet<T>(key: string, compute: () => T | Promise<T>, options?: SetOptions): Promise<T> {
+    let full: string;
+    let req: RequestSpec;
+    try {
+      this.check();
+      full = this.keyFor(key);
+      req = this.request(this.options.namespace, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    let r: FastStart;
+    try {
+      r = this.engine.getOrComputeFast(full, req);
+    } catch (e) {
+      return this.degraded(e, { operation: 'getOrSet', key: full }, compute);
+    }
+    if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as T);
+    if (Array.isArray(r)) return Promise.resolve(r[0] as T);
+    return this.driven(full, compute, req, 'getOrSet', r);
   }
 
-  /** The shared path of getOrSet / wrap / interop. */
-  private async cached<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string): Promise<T> {
-    let step;
-    try {
-      step = this.engine.getOrCompute(full, req);
-    } catch (e) {
-      this.failure(fromEngineError(e) as CachekitError, { operation, key: full });
-      return compute();
-    }
-    if (step.type === 'done' && step.outcome.kind === 'hit' && !step.refreshAhead) return step.outcome.value as T;
+  /** The cache layer failed before an operation started: report it, compute without it. */
+  private async degraded<T>(e: unknown, context: ErrorContext, compute: () => T | Promise<T>): Promise<T> {
+    this.failure(fromEngineError(e) as CachekitError, context);
+    return compute();
+  }
+
+  /** The shared path of getOrSet / wrap / interop once the operation needs the driver. */
+  private async driven<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string, step: Step): Promise<T> {
     let d: Driven;
     try {
       d = await this.driver.run(step, compute);
@@ -365,8 +402,13 @@ export class Cache {
     }
     if (o.kind === 'computed') return d.computed as T;
     if (o.kind === 'failed') {
-      // A follower whose leader's computation failed shares that failure.
-      if (o.error.code === 406) throw errorFor(406, o.error.message);
+      // A follower whose leader's computation failed shares that failure: the leader's own
+      // exception when it woke us (the same object its caller got), else ComputeFailedError.
+      if (o.error.code === 406) {
+        const shared = d.shared?.thrown;
+        if (d.shared && (shared instanceof Error ? shared.message : String(shared)) === o.error.message) throw shared;
+        throw errorFor(406, o.error.message, shared);
+      }
       this.failure(errorFor(o.error.code, o.error.message), { operation, key: full });
     }
     return compute();
@@ -401,29 +443,36 @@ export class Cache {
     const name = options.name ?? fn.name;
     if (!name) throw errorFor(100, 'wrap: an anonymous function needs options.name (its identity in the cache key)');
     const namespace = options.namespace ?? this.options.namespace ?? null;
-    const spec = this.request(namespace ?? undefined, { ttl: options.ttl, tags: options.tags });
-    const req = typeof spec === 'object' ? this.engine.profile(spec) : spec;
-    const integrity = this.integrity;
+    const recipe = this.recipe({ kind: 'default', namespace, function: name, integrity: this.integrity }, namespace ?? undefined, options);
     const keyFn = options.keyFn as ((...a: unknown[]) => unknown) | undefined;
-    const wrapped = async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
-      this.check();
-      const run = () => fn(...args) as Awaited<ReturnType<F>>;
-      let full: string;
+    const wrapped = (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
+      if (this.closed) return Promise.reject(errorFor(405, 'the cache was closed'));
+      let r: ReturnType<Engine['callFast']>;
       try {
         let keyArgs: unknown[] = args;
         if (keyFn) {
           const k = keyFn(...args);
           keyArgs = Array.isArray(k) ? k : [k];
         }
-        full = this.backend.defaultKey({ namespace, function: name, args: keyArgs, integrity });
+        r = this.engine.callFast(recipe.id, keyArgs);
       } catch (e) {
-        this.failure(fromEngineError(e) as CachekitError, { operation: 'wrap' });
-        return run();
+        // Arguments that cannot be keyed: the function still runs.
+        return this.degraded(e, { operation: 'wrap' }, () => fn(...args) as Awaited<ReturnType<F>>);
       }
-      return this.cached(full, run, req, 'wrap');
+      // An L1 hit: the value alone, one engine call, no closure, no extra promise hop.
+      if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as Awaited<ReturnType<F>>);
+      if (Array.isArray(r)) return Promise.resolve(r[0] as Awaited<ReturnType<F>>);
+      return this.driven(r.key, () => fn(...args) as Awaited<ReturnType<F>>, recipe.req, 'wrap', r);
     };
     Object.defineProperty(wrapped, 'name', { value: `cached ${name}` });
     return wrapped;
+  }
+
+  /** Registers a wrapper's request options and key recipe with the engine (once). */
+  private recipe(key: KeyRecipe, namespace: string | undefined, options: { ttl?: TtlSpec; tags?: string[] }, mode?: EntryMode) {
+    const spec = this.request(namespace, { ttl: options.ttl, tags: options.tags }, mode);
+    const req = typeof spec === 'number' ? spec : this.engine.profile(spec ?? {});
+    return { req, id: this.engine.keyProfile(key, req) };
   }
 
   /**
@@ -438,20 +487,19 @@ export class Cache {
     } catch (e) {
       throw fromEngineError(e);
     }
-    const spec = this.request(options.namespace, { ttl: options.ttl, tags: options.tags }, 'interop');
-    const req = typeof spec === 'object' ? this.engine.profile(spec) : spec;
+    const recipe = this.recipe({ kind: 'interop', namespace: options.namespace, operation: options.operation }, options.namespace, options, 'interop');
     return <F extends AnyFn>(fn: F) =>
-      async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
-        this.check();
-        const run = () => fn(...args) as Awaited<ReturnType<F>>;
-        let full: string;
+      (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
+        if (this.closed) return Promise.reject(errorFor(405, 'the cache was closed'));
+        let r: ReturnType<Engine['callFast']>;
         try {
-          full = this.backend.interopKey(options.namespace, options.operation, args);
+          r = this.engine.callFast(recipe.id, args);
         } catch (e) {
-          this.failure(fromEngineError(e) as CachekitError, { operation: 'interop' });
-          return run();
+          return this.degraded(e, { operation: 'interop' }, () => fn(...args) as Awaited<ReturnType<F>>);
         }
-        return this.cached(full, run, req, 'interop');
+        if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as Awaited<ReturnType<F>>);
+        if (Array.isArray(r)) return Promise.resolve(r[0] as Awaited<ReturnType<F>>);
+        return this.driven(r.key, () => fn(...args) as Awaited<ReturnType<F>>, recipe.req, 'interop', r);
       };
   }
 

@@ -21,14 +21,44 @@ export interface Driven {
   threw?: boolean;
   thrown?: unknown;
   refreshAhead?: boolean;
+  /** What the single-flight leader this operation followed threw, when its failure woke this
+   * operation (the outcome is then `compute_failed`). */
+  shared?: { thrown: unknown };
 }
 
-const TIMEOUT = Symbol('timeout');
+/** Refusals by an open breaker or by backpressure reach the report at most this often. */
+const REJECTION_REPORT_MS = 1000;
+
+/** A command that failed (`message`) or timed out (`message` null). */
+class SendFailure {
+  constructor(readonly message: string | null) {}
+}
+
+const TIMED_OUT = new SendFailure(null);
+
+function failure(e: unknown): SendFailure {
+  return new SendFailure(e instanceof Error ? e.message || e.name : String(e));
+}
+
+/** A command on the wire: its deadline and how to settle its caller. */
+interface Pending {
+  deadline: number;
+  settle: (r: Reply | SendFailure) => void;
+}
 
 /** Runs operations of one engine; shares the wake table between them. */
 export class Driver {
-  /** Sleeping operations by wake token. */
-  private readonly sleepers = new Map<number, () => void>();
+  /** Sleeping operations by wake token; woken with the reason, if any. */
+  private readonly sleepers = new Map<number, (reason?: { thrown: unknown }) => void>();
+  /** Refusals not reported yet, and when the last report went out. */
+  private refused = 0;
+  private refusedReportedAt = -Infinity;
+  /** Commands on the wire. One timer watches all their deadlines (armed for the earliest,
+   * re-armed when it fires) instead of a timer per command. */
+  private readonly pending = new Set<Pending>();
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private timerRefed = false;
 
   constructor(
     private readonly engine: Engine,
@@ -36,50 +66,116 @@ export class Driver {
     private readonly report: Report,
   ) {}
 
-  private wake(tokens: number[] | undefined): void {
+  private wake(tokens: number[] | undefined, reason?: { thrown: unknown }): void {
     if (!tokens) return;
     for (const t of tokens) {
       const f = this.sleepers.get(t);
       if (f) {
         this.sleepers.delete(t);
-        f();
+        f(reason);
       }
     }
   }
 
-  private sleep(delay: number, token: number | null): Promise<void> {
-    return new Promise<void>((resolve) => {
+  private sleep(delay: number, token: number | null): Promise<{ thrown: unknown } | undefined> {
+    return new Promise((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const done = () => {
+      const done = (reason?: { thrown: unknown }) => {
         if (timer !== undefined) clearTimeout(timer);
         if (token !== null && this.sleepers.get(token) === done) this.sleepers.delete(token);
-        resolve();
+        resolve(reason);
       };
       if (token !== null) this.sleepers.set(token, done);
       timer = setTimeout(done, Math.max(0, delay));
     });
   }
 
-  /** Executes a command under the engine's timeout: a reply, an error message, or a timeout. */
-  async send(command: Command): Promise<{ reply: Reply } | { error: string | null }> {
-    const ms = this.engine.commandTimeout();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMEOUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMEOUT), ms);
-    });
-    const run = execute(this.redis, command);
-    try {
-      const r = await Promise.race([run, timeout]);
-      if (r === TIMEOUT) {
-        run.catch(() => {});
-        return { error: null };
+  /** Reports a refusal by the breaker or backpressure, at most once per
+   * {@link REJECTION_REPORT_MS} (an open breaker refuses every call; the metrics count each). */
+  private refusal(e: EngineError): void {
+    this.refused++;
+    const now = Date.now();
+    if (now - this.refusedReportedAt < REJECTION_REPORT_MS) return;
+    const n = this.refused;
+    this.refused = 0;
+    this.refusedReportedAt = now;
+    this.report(n > 1 ? { ...e, message: `${e.message} (${n} refusals since the last report)` } : e);
+  }
+
+  /** Settles a step that is already `done` (wakes, reports) and returns its outcome. */
+  finish(step: Step & { type: 'done' }): Outcome {
+    this.wake(step.wake);
+    if (step.uncacheable) this.report(step.uncacheable);
+    if (step.rejected) this.refusal(step.rejected);
+    return step.outcome;
+  }
+
+  /** Times out the commands past their deadline and re-arms for the next one. */
+  private readonly sweep = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    let next = Infinity;
+    for (const p of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(p);
+        p.settle(TIMED_OUT);
+      } else if (p.deadline < next) {
+        next = p.deadline;
       }
-      return { reply: r };
-    } catch (e) {
-      return { error: e instanceof Error ? e.message || e.name : String(e) };
-    } finally {
-      clearTimeout(timer);
     }
+    if (next !== Infinity) this.arm(next, now);
+  };
+
+  private arm(deadline: number, now: number): void {
+    if (this.timer !== undefined && this.timerAt <= deadline) {
+      // The timer fires no later than this deadline; it only has to keep the process alive.
+      if (!this.timerRefed) {
+        this.timer.ref();
+        this.timerRefed = true;
+      }
+      return;
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = deadline;
+    this.timer = setTimeout(this.sweep, Math.max(0, deadline - now));
+    this.timerRefed = true;
+  }
+
+  private finished(p: Pending): boolean {
+    if (!this.pending.delete(p)) return false; // timed out already
+    if (this.pending.size === 0 && this.timer !== undefined && this.timerRefed) {
+      // Nothing on the wire: the timer must not hold the process open.
+      this.timer.unref();
+      this.timerRefed = false;
+    }
+    return true;
+  }
+
+  /** Executes a command under the engine's timeout: its reply, or a {@link SendFailure}
+   * (an error message, or `null` for a timeout). */
+  send(command: Command, timeout?: number): Promise<Reply | SendFailure> {
+    const ms = timeout ?? this.engine.commandTimeout();
+    let run: Promise<Reply>;
+    try {
+      run = execute(this.redis, command);
+    } catch (e) {
+      return Promise.resolve(failure(e));
+    }
+    return new Promise<Reply | SendFailure>((settle) => {
+      const now = Date.now();
+      const p: Pending = { deadline: now + ms, settle };
+      this.pending.add(p);
+      this.arm(p.deadline, now);
+      run.then(
+        (reply) => {
+          if (this.finished(p)) settle(reply);
+        },
+        (e: unknown) => {
+          if (this.finished(p)) settle(failure(e));
+        },
+      );
+    });
   }
 
   /** Fires a command without waiting (a lock release of an abandoned operation). */
@@ -92,10 +188,14 @@ export class Driver {
     let step = first;
     const result: Partial<Driven> = {};
     let settled = false;
+    let failed: { thrown: unknown } | undefined;
     try {
       for (;;) {
-        this.wake(step.wake);
+        // Followers woken by this operation's failed computation learn what it threw.
+        this.wake(step.wake, failed);
+        failed = undefined;
         if (step.uncacheable) this.report(step.uncacheable);
+        if (step.rejected) this.refusal(step.rejected);
         switch (step.type) {
           case 'done':
             settled = true;
@@ -104,17 +204,24 @@ export class Driver {
             return result as Driven;
           case 'send': {
             const command = step.command;
-            const r = await this.send(command);
-            if ('reply' in r) {
-              step = this.engine.onReply(step.op, r.reply);
-            } else {
+            const r = await this.send(command, step.timeout);
+            if (r instanceof SendFailure) {
               this.report(
-                r.error === null
+                r.message === null
                   ? { code: 402, name: 'timeout', message: `${command.name} did not answer in time` }
-                  : { code: 403, name: 'backend', message: r.error },
+                  : { code: 403, name: 'backend', message: r.message },
                 command,
               );
-              step = this.engine.onError(step.op, r.error);
+              step = this.engine.onError(step.op, r.message);
+            } else {
+              const next = this.engine.onReplyFast(step.op, r);
+              if (typeof next === 'string' || Array.isArray(next)) {
+                // A Redis hit with nothing left to do: its value alone, no step object.
+                settled = true;
+                result.outcome = { kind: 'hit', value: typeof next === 'string' ? JSON.parse(next) : next[0], source: 'redis' };
+                return result as Driven;
+              }
+              step = next;
             }
             break;
           }
@@ -129,6 +236,7 @@ export class Driver {
             } catch (e) {
               result.threw = true;
               result.thrown = e;
+              failed = { thrown: e };
               step = this.engine.onComputeFailed(step.op, e instanceof Error ? e.message : String(e));
               break;
             }
@@ -136,10 +244,12 @@ export class Driver {
             step = this.engine.onComputed(step.op, value);
             break;
           }
-          case 'sleep':
-            await this.sleep(step.delay, step.token);
+          case 'sleep': {
+            const reason = await this.sleep(step.delay, step.token);
+            if (reason) result.shared = reason;
             step = this.engine.resume(step.op);
             break;
+          }
         }
       }
     } finally {

@@ -34,6 +34,8 @@ export interface RequestOptions {
 /** A Redis command the driver executes; keys are full Redis keys. */
 export type Command =
   | { name: 'get'; key: string }
+  /** `EXISTS key`; reply an integer (1 or 0). */
+  | { name: 'exists'; key: string }
   /** `GET` and `TTL` in one round trip; reply `[bytes | null, ttl]`. */
   | { name: 'getWithTtl'; key: string }
   /** `SET key value [EX ttl]`; `ttl: null` is "never expire". */
@@ -69,6 +71,7 @@ export type Outcome =
   | { kind: 'computed'; cached: boolean }
   | { kind: 'stored'; redis: boolean }
   | { kind: 'deleted'; existed: boolean }
+  | { kind: 'exists'; found: boolean }
   | { kind: 'invalidated'; redisKeys: number }
   | { kind: 'failed'; error: EngineError };
 
@@ -80,11 +83,15 @@ interface StepBase {
   /** Set on the step after `onComputed` when the value could not be cached (the caller
    * still gets it). */
   uncacheable?: EngineError;
+  /** Set when the circuit breaker (`circuit_open`) or backpressure (`overloaded`) refused a
+   * command since the last step; the operation degraded as its contract says. */
+  rejected?: EngineError;
 }
 
 /** What the driver must do next. */
 export type Step =
-  | (StepBase & { type: 'send'; command: Command })
+  /** `timeout`: the timeout to apply to this command, in ms (else {@link Engine.commandTimeout}). */
+  | (StepBase & { type: 'send'; command: Command; timeout?: number })
   | (StepBase & { type: 'compute' })
   | (StepBase & { type: 'sleep'; delay: number; token: number | null })
   | (StepBase & { type: 'done'; outcome: Outcome; refreshAhead?: boolean });
@@ -146,6 +153,16 @@ export interface EngineConfig {
 /** Request options, or the number of options registered with {@link Engine.profile}. */
 export type RequestSpec = RequestOptions | number | undefined;
 
+/** What the fast-path starts return: an immediate hit as its value alone — the value's JSON
+ * text (a `string`, for `JSON.parse`) when JSON says it exactly, else `[value]` — or, for
+ * anything else, the operation's first step. */
+export type FastStart = string | [unknown] | Step;
+
+/** How a wrapped function's calls are keyed ({@link Engine.keyProfile}). */
+export type KeyRecipe =
+  | { kind: 'default'; namespace?: string | null; function: string; integrity: boolean }
+  | { kind: 'interop'; namespace: string; operation: string };
+
 /** One cache's engine. Methods that start an operation return its first step. */
 export interface Engine {
   /** Registers request options once; calls pass the returned number instead (hot paths). */
@@ -153,12 +170,29 @@ export interface Engine {
   get(key: string, opts?: RequestSpec): Step;
   set(key: string, value: unknown, opts?: RequestSpec): Step;
   getOrCompute(key: string, opts?: RequestSpec): Step;
+  /** `get`, returning an immediate (L1) hit as its value alone ({@link FastStart}). */
+  getFast(key: string, opts?: RequestSpec): FastStart;
+  /** `getOrCompute`, returning an immediate (L1) hit as its value alone. */
+  getOrComputeFast(key: string, opts?: RequestSpec): FastStart;
+  /** Whether the key is in L1 or Redis (`EXISTS`), without reading or decoding the entry;
+   * ends with `{kind: 'exists', found}` (a Redis failure is "not found"). */
+  exists(key: string, opts?: RequestSpec): Step;
+  /** Registers how a wrapped function's calls are keyed, with the request profile (a number
+   * from {@link Engine.profile}) they use; returns the number {@link Engine.callFast} takes. */
+  keyProfile(recipe: KeyRecipe, profile: number): number;
+  /** Keys `args` by the recipe and starts `getOrCompute` in one call: an immediate hit as its
+   * value alone, else the first step with the key as `key`. Throws when the arguments
+   * cannot be keyed. */
+  callFast(recipe: number, args: unknown[]): string | [unknown] | (Step & { key: string });
   /** A background refresh after a hit whose step said `refreshAhead`. */
   refresh(key: string, opts?: RequestSpec): Step;
   delete(key: string, opts?: RequestSpec): Step;
   invalidate(target: InvalidateTarget): Step;
   /** The reply to the operation's last `send`. */
   onReply(op: number, reply: Reply): Step;
+  /** `onReply`, returning a hit that needs nothing more as its value alone (a string of
+   * JSON text or `[value]`, {@link FastStart}); its source is Redis. */
+  onReplyFast(op: number, reply: Reply): FastStart;
   /** The last `send` failed (`message`), or timed out (`null`). */
   onError(op: number, message: string | null): Step;
   /** The value the `compute` step produced. */

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import type { Engine, EngineBackend, EngineConfig, InvalidateTarget, Reply, RequestOptions, RequestSpec, Step } from './engine';
+import type { Engine, EngineBackend, EngineConfig, FastStart, InvalidateTarget, KeyRecipe, Reply, RequestOptions, RequestSpec, Step } from './engine';
 import { fromEngineError, guard } from './errors';
 import { envVar, loadEngineModule } from './loader';
 import type { valueRuntime } from './values';
@@ -133,6 +133,41 @@ class GuardedEngine implements Engine {
       throw fromEngineError(x);
     }
   }
+  getFast(k: string, o?: RequestSpec): FastStart {
+    try {
+      return this.e.getFast(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  getOrComputeFast(k: string, o?: RequestSpec): FastStart {
+    try {
+      return this.e.getOrComputeFast(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  exists(k: string, o?: RequestSpec): Step {
+    try {
+      return this.e.exists(k, o);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  keyProfile(r: KeyRecipe, p: number): number {
+    try {
+      return this.e.keyProfile(r, p);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  callFast(r: number, args: unknown[]): string | [unknown] | (Step & { key: string }) {
+    try {
+      return this.e.callFast(r, args);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
   refresh(k: string, o?: RequestSpec): Step {
     try {
       return this.e.refresh(k, o);
@@ -157,6 +192,13 @@ class GuardedEngine implements Engine {
   onReply(op: number, r: Reply): Step {
     try {
       return this.e.onReply(op, r);
+    } catch (x) {
+      throw fromEngineError(x);
+    }
+  }
+  onReplyFast(op: number, r: Reply): FastStart {
+    try {
+      return this.e.onReplyFast(op, r);
     } catch (x) {
       throw fromEngineError(x);
     }

@@ -9,7 +9,7 @@
 import type { Command, Reply } from './engine';
 
 /**
- * The Redis I/O the cache needs: ten commands and `close`. The built-in adapters cover
+ * The Redis I/O the cache needs: eleven commands and `close`. The built-in adapters cover
  * ioredis and node-redis; implement this interface to run the cache over anything else (an
  * HTTP Redis proxy through `fetch`, a runtime's own Redis binding, a test double) and pass it
  * as `createCache({ redis: adapter })`. `bindings/wasm/examples/http-adapter/` is a complete
@@ -39,6 +39,8 @@ export interface RedisAdapter<Bytes extends Uint8Array = Buffer> {
    * with `ttl` in seconds, `-1` for no expiry, `-2` when the key does not exist. Used by the
    * TTL-refresh and early-refresh features. */
   getWithTtl(key: string): Promise<[Bytes | null, number]>;
+  /** `EXISTS key`: 1 when the key exists, else 0 (`cache.has()`: nothing is read). */
+  exists(key: string): Promise<number>;
   /** `SET key value` (`ttl === null`: no expiry) or `SET key value EX ttl` (whole seconds,
    * ≥ 1). The reply is ignored; reject on failure. */
   set(key: string, value: Uint8Array, ttl: number | null): Promise<unknown>;
@@ -73,22 +75,27 @@ export function isRedisAdapter(x: unknown): x is RedisAdapter<Uint8Array> {
   const a = x as Record<string, unknown>;
   return (
     typeof a.kind === 'string' &&
-    ['get', 'getWithTtl', 'set', 'setNx', 'evalRelease', 'expire', 'del', 'sadd', 'smembers', 'deleteMatching', 'close'].every(
+    ['get', 'getWithTtl', 'exists', 'set', 'setNx', 'evalRelease', 'expire', 'del', 'sadd', 'smembers', 'deleteMatching', 'close'].every(
       (m) => typeof a[m] === 'function',
     )
   );
 }
 
-/** Executes one command on an adapter and returns the reply in the engine's shape. */
-export async function execute(a: RedisAdapter, c: Command): Promise<Reply> {
+const ok = () => 'OK' as const;
+
+/** Executes one command on an adapter and returns the reply in the engine's shape (the
+ * adapter's own promise where it can: no extra promise per command). May throw
+ * synchronously when a client does. */
+export function execute(a: RedisAdapter, c: Command): Promise<Reply> {
   switch (c.name) {
     case 'get':
       return a.get(c.key);
     case 'getWithTtl':
       return a.getWithTtl(c.key);
+    case 'exists':
+      return a.exists(c.key);
     case 'set':
-      await a.set(c.key, c.value, c.ttl);
-      return 'OK';
+      return a.set(c.key, c.value, c.ttl).then(ok);
     case 'setNx':
       return a.setNx(c.key, c.token, c.px);
     case 'evalRelease':
@@ -186,6 +193,7 @@ export function ioredisAdapter(client: Any, owned: boolean): RedisAdapter {
       for (const [err] of res) if (err) throw err;
       return [(res[0]?.[1] as Buffer | null) ?? null, Number(res[1]?.[1] ?? -2)];
     },
+    exists: (key) => client.exists(key),
     set: (key, value, ttl) =>
       ttl === null ? client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)) : client.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength), 'EX', ttl),
     setNx: (key, token, px) => client.set(key, token, 'PX', px, 'NX'),
@@ -252,6 +260,7 @@ export function nodeRedisAdapter(client: Any, owned: boolean): RedisAdapter {
       const [v, t] = (await Promise.all([bin.get(key), client.ttl(key)])) as [Buffer | null, number];
       return [v ?? null, Number(t)];
     },
+    exists: (key) => client.exists(key),
     set: (key, value, ttl) => {
       const b = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       return ttl === null ? client.set(key, b) : client.set(key, b, { EX: ttl });
@@ -301,6 +310,7 @@ export function memoryAdapter(): RedisAdapter {
     kind: 'memory',
     get: async () => null,
     getWithTtl: async () => [null, -2],
+    exists: async () => 0,
     set: async () => 'OK',
     setNx: async () => 'OK',
     evalRelease: async () => 1,

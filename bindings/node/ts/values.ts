@@ -87,6 +87,70 @@ function hitStep(op: number, wake: number[] | undefined, value: unknown, json: s
   };
 }
 
+/** Builds a command object (the engine calls it, by code; `ts/engine.ts` has the shapes). */
+function command(code: number, a: unknown, b: unknown, c: unknown, d: unknown): unknown {
+  switch (code) {
+    case 0:
+      return { name: 'get', key: a };
+    case 1:
+      return { name: 'getWithTtl', key: a };
+    case 2:
+      return { name: 'set', key: a, value: b, ttl: c };
+    case 3:
+      return { name: 'setNx', key: a, token: b, px: c };
+    case 4:
+      return { name: 'evalRelease', key: a, token: b, script: c, sha1: d };
+    case 5:
+      return { name: 'expire', key: a, ttl: b };
+    case 6:
+      return { name: 'del', keys: a };
+    case 7:
+      return { name: 'sadd', key: a, member: b, ttl: c };
+    case 8:
+      return { name: 'smembers', key: a };
+    case 9:
+      return { name: 'deleteMatching', pattern: a };
+    case 10:
+      return { name: 'exists', key: a };
+    default:
+      throw new Error(`unknown command code ${code}`);
+  }
+}
+
+/** Builds the outcome of a finished operation that is not a hit (codes 30–36). */
+function outcome(code: number, a: unknown): unknown {
+  switch (code) {
+    case 30:
+      return { kind: 'miss' };
+    case 31:
+      return { kind: 'computed', cached: a };
+    case 32:
+      return { kind: 'stored', redis: a };
+    case 33:
+      return { kind: 'deleted', existed: a };
+    case 34:
+      return { kind: 'invalidated', redisKeys: a };
+    case 35:
+      return { kind: 'failed', error: a };
+    case 36:
+      return { kind: 'exists', found: a };
+    default:
+      throw new Error(`unknown outcome code ${code}`);
+  }
+}
+
+/** Builds a step (the engine calls it): a send (codes 0–10, the command from `a`–`d`, the
+ * command's timeout in ms),
+ * compute (20), sleep (21: `a` delay, `b` token), or done (30–36: `a` the outcome's field,
+ * `b` refreshAhead). One call and objects of one shape per kind, instead of property writes
+ * through Node-API. */
+function step(op: number, wake: number[] | undefined, code: number, a: unknown, b: unknown, c: unknown, d: unknown, timeout?: number) {
+  if (code < 20) return { op, wake, type: 'send' as const, command: command(code, a, b, c, d), timeout };
+  if (code === 20) return { op, wake, type: 'compute' as const };
+  if (code === 21) return { op, wake, type: 'sleep' as const, delay: a, token: b };
+  return { op, wake, type: 'done' as const, outcome: outcome(code, a), refreshAhead: b === true };
+}
+
 /** What the engines need to recognise and build these classes. */
 export const valueRuntime = {
   objectPrototype: Object.prototype,
@@ -101,4 +165,6 @@ export const valueRuntime = {
   Ext,
   MapEntries,
   hitStep,
+  step,
+  command,
 };

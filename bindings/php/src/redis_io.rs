@@ -225,6 +225,10 @@ impl RedisClient {
                 Err(m) => Reply::Error(m),
             },
             Command::GetWithTtl { key } => self.get_with_ttl(key),
+            Command::Exists { key } => match self.call("exists", vec![&text(key)]) {
+                Ok(z) => reply_of(&z),
+                Err(m) => Reply::Error(m),
+            },
             Command::Set { key, value, ttl_secs } => {
                 let r = match ttl_secs {
                     Some(t) => {
@@ -398,7 +402,9 @@ pub fn memory_reply(cmd: &Command) -> Reply {
         Command::GetWithTtl { .. } => Reply::Array(vec![Reply::Nil, Reply::Int(-2)]),
         Command::Set { .. } | Command::SetNx { .. } => Reply::Ok,
         Command::EvalRelease { .. } | Command::SAdd { .. } => Reply::Int(1),
-        Command::Expire { .. } | Command::Del { .. } | Command::DeleteMatching { .. } => Reply::Int(0),
+        Command::Expire { .. } | Command::Del { .. } | Command::DeleteMatching { .. } | Command::Exists { .. } => {
+            Reply::Int(0)
+        }
         Command::SMembers { .. } => Reply::Array(Vec::new()),
     }
 }

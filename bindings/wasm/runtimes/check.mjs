@@ -35,6 +35,7 @@ export function mapAdapter(store = new Map()) {
     store,
     get: async (k) => store.get(k) ?? null,
     getWithTtl: async (k) => (store.has(k) ? [store.get(k), -1] : [null, -2]),
+    exists: async (k) => (store.has(k) || sets.has(k) ? 1 : 0),
     set: async (k, v) => void store.set(k, new Uint8Array(v)),
     setNx: async (k, token) => (store.has(k) ? null : (store.set(k, new TextEncoder().encode(token)), 'OK')),
     evalRelease: async (_s, _sha, k) => (store.delete(k) ? 1 : 0),
@@ -102,6 +103,8 @@ export async function check(ck, expected) {
   await a.set('secret', v);
   const viaRedis = await b.get('secret');
   eq('L2 encrypted round trip', viaRedis.byId.get(1), 'one');
+  eq('has (EXISTS through the adapter)', await b.has('secret'), true);
+  eq('has, missing', await b.has('nothing'), false);
   const [storedKey, stored] = [...redis.store.entries()].find(([k]) => k.endsWith('secret')) ?? [];
   if (!stored) fail('stored entry', 'none', 'rt:…secret');
   const wrong = ck.createCache({ redis, namespace: 'rt', encryption: { masterKey: 'ab'.repeat(32), tenant: 'acme' }, l1: false });

@@ -49,6 +49,19 @@ pub struct NativeEngine {
     ops: HashMap<u32, Op>,
     next_op: u32,
     profiles: Vec<Request>,
+    /// Key recipes of wrapped functions (`keyProfile`), by number.
+    recipes: Vec<Recipe>,
+}
+
+/// How a wrapped function's calls are keyed, and the request profile its calls use.
+struct Recipe {
+    key: RecipeKey,
+    profile: usize,
+}
+
+enum RecipeKey {
+    Default { namespace: Option<String>, function: String, integrity: bool },
+    Interop { namespace: String, operation: String },
 }
 
 pub fn mode_from(name: &str) -> R<Mode> {
@@ -291,6 +304,10 @@ pub fn command_js(c: &Command) -> R<JsValue> {
             o.str("name", "deleteMatching");
             o.str("pattern", pattern);
         }
+        Command::Exists { key } => {
+            o.str("name", "exists");
+            o.str("key", key);
+        }
     }
     Ok(o.into_js())
 }
@@ -331,6 +348,10 @@ fn outcome_js(outcome: &Outcome) -> R<JsValue> {
         Outcome::Deleted { existed } => {
             o.str("kind", "deleted");
             o.bool("existed", *existed);
+        }
+        Outcome::Exists { found } => {
+            o.str("kind", "exists");
+            o.bool("found", *found);
         }
         Outcome::Invalidated { redis_keys } => {
             o.str("kind", "invalidated");
@@ -378,17 +399,31 @@ impl NativeEngine {
         }
     }
 
-    /// Turns a step into its object; keeps the operation unless it is done.
-    fn step(&mut self, id: u32, op: Op, step: Step) -> R<JsValue> {
+    /// Turns a step into its object; keeps the operation unless it is done. With `fast`, a
+    /// finished hit that needs nothing more comes back as `[value]` instead of a step.
+    fn step(&mut self, id: u32, mut op: Op, step: Step, fast: bool) -> R<JsValue> {
+        let rejected = op.take_rejected();
+        if let Action::Done(Outcome::Hit { value, .. }) = &step.action
+            && fast
+            && rejected.is_none()
+            && !op.refresh_ahead()
+            && step.wake.is_empty()
+        {
+            return Ok(Array::of1(&ToJs::new(false).value(value)?).into());
+        }
         let o = Out::new();
         o.num("op", f64::from(id));
         if !step.wake.is_empty() {
             o.val("wake", &tokens(&step.wake));
         }
+        if let Some(e) = rejected {
+            o.val("rejected", &error_js(&e));
+        }
         match &step.action {
             Action::Send(cmd) => {
                 o.str("type", "send");
                 o.val("command", &command_js(cmd)?);
+                o.num("timeout", self.engine.command_timeout(self.now()) as f64);
             }
             Action::Compute => o.str("type", "compute"),
             Action::Sleep { until, token } => {
@@ -411,18 +446,26 @@ impl NativeEngine {
     }
 
     fn start(&mut self, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<JsValue> {
+        self.start_as(false, f)
+    }
+
+    fn start_as(&mut self, fast: bool, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<JsValue> {
         let now = self.now();
         let (op, step) = f(&self.engine, now);
         let id = self.next_op;
         self.next_op = self.next_op.wrapping_add(1);
-        self.step(id, op, step)
+        self.step(id, op, step, fast)
     }
 
     fn feed(&mut self, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
+        self.feed_as(false, id, f)
+    }
+
+    fn feed_as(&mut self, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
         let mut op = self.op(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
-        self.step(id, op, step)
+        self.step(id, op, step, fast)
     }
 }
 
@@ -433,12 +476,97 @@ impl NativeEngine {
     pub fn new(config: JsValue) -> Result<NativeEngine, Fail> {
         let (config, keyring) = config_from(&Opts::new(&config, "engine config")?)?;
         let engine = Engine::new(config, keyring)?;
-        Ok(NativeEngine { engine, epoch: clock(), ops: HashMap::new(), next_op: 1, profiles: Vec::new() })
+        Ok(NativeEngine {
+            engine,
+            epoch: clock(),
+            ops: HashMap::new(),
+            next_op: 1,
+            profiles: Vec::new(),
+            recipes: Vec::new(),
+        })
     }
 
     pub fn get(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
         let req = request(&key, &opts, &self.profiles)?;
         self.start(|e, now| e.get(req, now))
+    }
+
+    /// `get`; an immediate (L1) hit comes back as `[value]` instead of a step.
+    #[wasm_bindgen(js_name = getFast)]
+    pub fn get_fast(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        self.start_as(true, |e, now| e.get(req, now))
+    }
+
+    /// `getOrCompute`; an immediate (L1) hit comes back as `[value]` instead of a step.
+    #[wasm_bindgen(js_name = getOrComputeFast)]
+    pub fn get_or_compute_fast(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        self.start_as(true, |e, now| e.get_or_compute(req, now))
+    }
+
+    /// Whether the key is in L1 or Redis (`EXISTS`), without reading or decoding the entry.
+    pub fn exists(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
+        let req = request(&key, &opts, &self.profiles)?;
+        self.start(|e, now| e.exists(req, now))
+    }
+
+    /// Registers a wrapped function's key recipe (`{kind, namespace, function, integrity}` or
+    /// `{kind: "interop", namespace, operation}`) with its request profile.
+    #[wasm_bindgen(js_name = keyProfile)]
+    pub fn key_profile(&mut self, spec: JsValue, profile: u32) -> Result<u32, Fail> {
+        if profile as usize >= self.profiles.len() {
+            return Err(Fail::from(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("unknown request profile {profile}"),
+            )));
+        }
+        let o = Opts::new(&spec, "key profile")?;
+        let need = |name: &str| -> R<String> {
+            match o.string(name)? {
+                Some(v) => Ok(v),
+                None => ck(ErrorKind::InvalidArgument, format!("key profile needs {name}")),
+            }
+        };
+        let key = match o.string("kind")?.as_deref() {
+            Some("interop") => RecipeKey::Interop { namespace: need("namespace")?, operation: need("operation")? },
+            _ => RecipeKey::Default {
+                namespace: o.string("namespace")?,
+                function: need("function")?,
+                integrity: o.bool("integrity")?.unwrap_or(true),
+            },
+        };
+        self.recipes.push(Recipe { key, profile: profile as usize });
+        Ok((self.recipes.len() - 1) as u32)
+    }
+
+    /// Keys `args` by the recipe and starts `getOrCompute`: an immediate hit as `[value]`,
+    /// else the first step with the key as `key`.
+    #[wasm_bindgen(js_name = callFast)]
+    pub fn call_fast(&mut self, recipe: u32, args: JsValue) -> Result<JsValue, Fail> {
+        let Some(r) = self.recipes.get(recipe as usize) else {
+            return Err(Fail::from(Error::new(ErrorKind::InvalidArgument, format!("unknown key profile {recipe}"))));
+        };
+        let args = crate::value::to_core_list(&args, "args")?;
+        let key = match &r.key {
+            RecipeKey::Default { namespace, function, integrity } => cachekit::keys::DefaultKey {
+                namespace: namespace.as_deref(),
+                function,
+                args: &args,
+                kwargs: &[],
+                integrity: *integrity,
+                serializer: "std",
+            }
+            .build(),
+            RecipeKey::Interop { namespace, operation } => cachekit::keys::interop_key(namespace, operation, &args),
+        }?;
+        let req = Request { key: key.clone(), ..self.profiles[r.profile].clone() };
+        let out = self.start_as(true, |e, now| e.get_or_compute(req, now))?;
+        if !Array::is_array(&out) {
+            js_sys::Reflect::set(&out, &JsValue::from_str("key"), &JsValue::from_str(&key))
+                .map_err(|_| Fail::from(Error::new(ErrorKind::Internal, "could not set the step's key")))?;
+        }
+        Ok(out)
     }
 
     pub fn set(&mut self, key: JsValue, value: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
@@ -483,6 +611,13 @@ impl NativeEngine {
     pub fn on_reply(&mut self, op: u32, value: JsValue) -> Result<JsValue, Fail> {
         let r = reply(&value)?;
         self.feed(op, |o, e, now| o.on_reply(e, r, now))
+    }
+
+    /// `onReply`; a hit that needs nothing more comes back as `[value]` instead of a step.
+    #[wasm_bindgen(js_name = onReplyFast)]
+    pub fn on_reply_fast(&mut self, op: u32, value: JsValue) -> Result<JsValue, Fail> {
+        let r = reply(&value)?;
+        self.feed_as(true, op, |o, e, now| o.on_reply(e, r, now))
     }
 
     /// The last command failed with `message`, or timed out when `message` is `null`.

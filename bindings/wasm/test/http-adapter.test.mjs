@@ -76,6 +76,8 @@ test('http adapter: every method, with the reply shapes RedisAdapter documents',
   assert.deepEqual([...v], [1]);
   assert.ok(ttl > 90 && ttl <= 100, `ttl ${ttl}`);
   assert.deepEqual(await a.getWithTtl('t:none'), [null, -2]);
+  assert.equal(await a.exists('t:bin'), 1);
+  assert.equal(await a.exists('t:none'), 0);
 
   assert.equal(await a.setNx('t:lock', 'tok1', 5000), 'OK');
   assert.equal(await a.setNx('t:lock', 'tok2', 5000), null);
@@ -122,8 +124,10 @@ test('TS SDK on the WASM engine over the HTTP adapter: cache operations against 
   assert.equal(got.name, 'alice');
   assert.equal(got.when.getTime(), 1_705_321_800_123);
 
-  // A second cache (empty L1) reads it from Redis through HTTP.
-  const other = ck.createCache({ engine: 'wasm', redis: adapter(), namespace: 'http' });
+  // A second cache (empty L1) reads it from Redis through HTTP; `has` asks EXISTS.
+  const other = ck.createCache({ engine: 'wasm', redis: counting(adapter(), used), namespace: 'http' });
+  assert.equal(await other.has('user:42'), true);
+  assert.equal(await other.has('user:43'), false);
   const again = await other.get('user:42');
   assert.equal(again.big, 2n ** 60n);
   assert.deepEqual([...again.bytes], [0, 255]);
@@ -155,7 +159,7 @@ test('TS SDK on the WASM engine over the HTTP adapter: cache operations against 
   assert.equal(await cache.delete('user:42'), false, 'namespace invalidation removed it already');
   await cache.close();
   await other.close();
-  for (const m of ['getWithTtl', 'set', 'setNx', 'evalRelease', 'sadd', 'smembers', 'del', 'deleteMatching', 'close']) {
+  for (const m of ['getWithTtl', 'exists', 'set', 'setNx', 'evalRelease', 'sadd', 'smembers', 'del', 'deleteMatching', 'close']) {
     assert.ok(used[m] > 0, `the cache never called ${m}: ${JSON.stringify(used)}`);
   }
 });

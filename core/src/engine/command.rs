@@ -20,6 +20,11 @@ pub enum Command {
         /// The key.
         key: String,
     },
+    /// `EXISTS key` → [`Reply::Int`] (1 when the key exists, else 0). Reads nothing.
+    Exists {
+        /// The key.
+        key: String,
+    },
     /// `SET key value EX ttl_secs`, or `SET key value` when `ttl_secs` is `None` (an explicit
     /// "never expire") → [`Reply::Ok`].
     Set {
@@ -94,6 +99,7 @@ impl Command {
         match self {
             Command::Get { .. } => "GET",
             Command::GetWithTtl { .. } => "GET+TTL",
+            Command::Exists { .. } => "EXISTS",
             Command::Set { .. } => "SET",
             Command::SetNx { .. } => "SET NX",
             Command::EvalRelease { .. } => "EVALSHA",

@@ -245,6 +245,13 @@ impl Engine {
         Op::start_get(self, request, now)
     }
 
+    /// Starts an `exists`: true when L1 holds a live entry for the key, else Redis `EXISTS`
+    /// (through the breaker and backpressure like every command). Nothing is decoded or
+    /// decrypted and no hit or miss is counted; a Redis failure reads as "not found".
+    pub fn exists(&self, request: Request, now: Millis) -> (Op, Step) {
+        Op::start_exists(self, request, now)
+    }
+
     /// Starts a `set`: encodes `value` now (an unencodable value fails at once), writes L1
     /// and Redis.
     pub fn set(&self, request: Request, value: &crate::Value, now: Millis) -> (Op, Step) {

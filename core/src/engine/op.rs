@@ -131,6 +131,12 @@ pub enum Outcome {
         /// True when the key existed in L1 or Redis.
         existed: bool,
     },
+    /// `exists` finished.
+    Exists {
+        /// True when the key is in L1 (a live entry) or in Redis (`EXISTS`). Nothing was
+        /// decoded or decrypted: an entry that `get` would find unreadable still counts.
+        found: bool,
+    },
     /// `invalidate` finished.
     Invalidated {
         /// Keys deleted from Redis.
@@ -176,6 +182,7 @@ enum Kind {
     GetOrCompute,
     Delete,
     Invalidate,
+    Exists,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -184,6 +191,8 @@ enum Phase {
     Follow(crate::stampede::WaiterId),
     /// Read the key from Redis.
     Read,
+    /// Ask Redis whether the key exists.
+    Exists,
     /// Reset the TTL after a hit (TTL refresh on hit).
     Refresh(u64),
     /// Drive the fill lock.
@@ -252,6 +261,8 @@ pub struct Op {
     compute_started: Millis,
     wake: Vec<WaitToken>,
     done: bool,
+    /// The last refusal by the breaker or the limiter, until the binding takes it.
+    rejected: Option<Error>,
 }
 
 enum Gate {
@@ -283,6 +294,7 @@ impl Op {
             compute_started: now,
             wake: Vec::new(),
             done: false,
+            rejected: None,
         }
     }
 
@@ -301,6 +313,17 @@ impl Op {
             op.finish(Outcome::Hit { value, source: Source::L1 });
         } else {
             op.phase = Phase::Read;
+        }
+        let step = op.run(engine, now);
+        (op, step)
+    }
+
+    pub(super) fn start_exists(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
+        let mut op = Op::new(engine, Kind::Exists, req, now);
+        if engine.l1.as_ref().is_some_and(|l1| l1.contains(&op.key, now)) {
+            op.finish(Outcome::Exists { found: true });
+        } else {
+            op.phase = Phase::Exists;
         }
         let step = op.run(engine, now);
         (op, step)
@@ -511,6 +534,14 @@ impl Op {
         self.refresh_ahead
     }
 
+    /// The refusal of a command by the circuit breaker (`circuit_open`) or backpressure
+    /// (`overloaded`) since the last call, if any, for the binding's error hook. The
+    /// operation degraded as its contract says (a miss, a computation without the cache);
+    /// the refusal is counted in the metrics either way.
+    pub fn take_rejected(&mut self) -> Option<Error> {
+        self.rejected.take()
+    }
+
     /// True once [`Action::Done`] was returned or the operation was abandoned.
     pub fn is_done(&self) -> bool {
         self.done
@@ -656,6 +687,7 @@ impl Op {
     fn redis_failed(&mut self, engine: &Engine, e: Error) {
         if matches!(e.kind(), ErrorKind::CircuitOpen | ErrorKind::Overloaded) {
             engine.metrics.record_error(e.kind());
+            self.rejected = Some(e.clone());
         }
         self.redis_down = true;
         self.phase = match (&self.phase, self.kind) {
@@ -665,6 +697,10 @@ impl Op {
                 Phase::Finish
             }
             (Phase::Read | Phase::Lock | Phase::ReRead, _) => Phase::Compute,
+            (Phase::Exists, _) => {
+                self.outcome = Some(Outcome::Exists { found: false });
+                Phase::Finish
+            }
             (Phase::Refresh(_) | Phase::Purge | Phase::Release, _) => Phase::Finish,
             (Phase::Write, Kind::Set) => {
                 self.outcome = Some(Outcome::Stored { redis: false });
@@ -682,6 +718,10 @@ impl Op {
     fn handle_reply(&mut self, engine: &Engine, reply: Reply, now: Millis) {
         match self.phase.clone() {
             Phase::Read | Phase::ReRead => self.on_read(engine, reply, now),
+            Phase::Exists => {
+                self.outcome = Some(Outcome::Exists { found: matches!(reply, Reply::Int(n) if n > 0) });
+                self.phase = Phase::Finish;
+            }
             Phase::Lock => {
                 let r = match reply {
                     Reply::Ok => LockReply::Acquired,
@@ -879,6 +919,7 @@ impl Op {
                         Command::Get { key: self.key.clone() }
                     }
                 }
+                Phase::Exists => Command::Exists { key: self.key.clone() },
                 Phase::Refresh(ttl_secs) => Command::Expire { key: self.key.clone(), ttl_secs },
                 Phase::Lock => {
                     let Some(lock) = self.lock.as_mut() else {
@@ -976,6 +1017,8 @@ impl Op {
             self.done = true;
             engine.metrics.observe_request(now.saturating_sub(self.started) as f64);
         }
-        Action::Done(self.outcome.clone().unwrap_or(Outcome::Miss))
+        // The outcome is handed over, not copied (a hit's value can be large): an operation is
+        // over once it said `Done`.
+        Action::Done(self.outcome.take().unwrap_or(Outcome::Miss))
     }
 }

@@ -34,6 +34,7 @@ impl FakeRedis {
                 Some((v, ttl)) => Reply::Array(vec![Reply::Bytes(v.clone()), Reply::Int(ttl.map_or(-1, |t| t as i64))]),
                 None => Reply::Array(vec![Reply::Nil, Reply::Int(-2)]),
             },
+            Command::Exists { key } => Reply::Int(i64::from(self.strings.contains_key(key))),
             Command::Set { key, value, ttl_secs } => {
                 self.strings.insert(key.clone(), (value.to_vec(), *ttl_secs));
                 Reply::Ok
@@ -153,6 +154,41 @@ fn set_then_get_hits_l1_then_redis() {
 }
 
 #[test]
+fn exists_checks_l1_then_redis_without_reading_the_entry() {
+    let e = engine_with(|_| {});
+    let (mut r, mut t) = (FakeRedis::default(), 1000);
+    drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
+    r.log.clear();
+    let counts = |e: &Engine| -> Vec<String> {
+        let text = e.metrics().render(&[]);
+        text.lines()
+            .filter(|l| l.starts_with("cachekit_hits") || l.starts_with("cachekit_misses"))
+            .map(String::from)
+            .collect()
+    };
+    let hits = counts(&e);
+    let (out, _) = drive(&e, e.exists(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Exists { found: true });
+    assert!(r.log.is_empty(), "answered from L1");
+    // Another process: Redis EXISTS, nothing read or decoded (a corrupt entry still exists).
+    let e2 = engine_with(|_| {});
+    r.strings.insert("bad".into(), (b"not an entry".to_vec(), None));
+    let (out, _) = drive(&e2, e2.exists(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Exists { found: true });
+    let (out, _) = drive(&e2, e2.exists(Request::new("bad"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Exists { found: true });
+    let (out, _) = drive(&e2, e2.exists(Request::new("nope"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Exists { found: false });
+    assert_eq!(r.log, ["EXISTS", "EXISTS", "EXISTS"]);
+    assert_eq!(e2.l1().unwrap().stats().entries, 0, "an existence check fills no L1");
+    assert_eq!(counts(&e), hits, "no hit or miss counted");
+    // Redis down: not found, never an error.
+    r.down = true;
+    let (out, _) = drive(&e2, e2.exists(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Exists { found: false });
+}
+
+#[test]
 fn an_l1_copy_never_outlives_its_redis_entry() {
     let (mut r, mut t) = (FakeRedis::default(), 0);
     let writer = engine_with(|c| c.l1 = None);
@@ -254,6 +290,11 @@ fn redis_down_degrades_and_the_breaker_opens() {
     let (out, _) = drive(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(user()));
     assert_eq!(out, Outcome::Computed { cached: false });
     assert_eq!(r.log.len(), sent, "an open breaker sends nothing");
+    // The refusal is handed to the binding once (for its error hook).
+    let (mut op, step) = e.get(Request::new("k"), t);
+    assert_eq!(step.action, Action::Done(Outcome::Miss));
+    assert_eq!(op.take_rejected().map(|x| x.kind()), Some(ErrorKind::CircuitOpen));
+    assert!(op.take_rejected().is_none());
     let (out, _) = drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
     assert_eq!(out, Outcome::Stored { redis: false });
     // Redis comes back; after the cool-down, probes close the breaker.

@@ -332,6 +332,13 @@ impl L1 {
         released
     }
 
+    /// True when a live (unexpired) entry is stored under `key`. A presence check: it counts
+    /// no hit or miss and does not mark the entry as visited for eviction.
+    pub fn contains(&self, key: &str, now: Millis) -> bool {
+        let hash = self.hash(key);
+        self.lane(hash).1.read().lookup(hash, key).is_some_and(|e| now < e.expires_at)
+    }
+
     /// Removes the entry under `key`; true if there was one.
     pub fn remove(&self, key: &str) -> bool {
         let hash = self.hash(key);

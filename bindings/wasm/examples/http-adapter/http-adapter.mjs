@@ -105,6 +105,7 @@ export function httpRedisAdapter({ url, token, fetch: doFetch = globalThis.fetch
       ]);
       return [bytes(value), Number(ttl)];
     },
+    exists: async (key) => Number(await command(['EXISTS', key])),
     async set(key, value, ttl) {
       // The value goes as the raw request body (JSON strings cannot carry arbitrary bytes);
       // the arguments after it go as query parameters.
