@@ -35,6 +35,30 @@ pub enum Mode {
     Interop,
 }
 
+impl Mode {
+    /// The mode's name in every binding's API: `default`, `default-no-integrity` or `interop`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Mode::Default { integrity: true } => "default",
+            Mode::Default { integrity: false } => "default-no-integrity",
+            Mode::Interop => "interop",
+        }
+    }
+
+    /// The mode a [`Mode::name`] names; anything else is `invalid_argument`.
+    pub fn from_name(name: &str) -> Result<Mode> {
+        match name {
+            "default" => Ok(Mode::Default { integrity: true }),
+            "default-no-integrity" => Ok(Mode::Default { integrity: false }),
+            "interop" => Ok(Mode::Interop),
+            other => err(
+                ErrorKind::InvalidArgument,
+                format!("unknown mode {other:?}: expected default, default-no-integrity or interop"),
+            ),
+        }
+    }
+}
+
 /// Everything besides the value that decides an entry's bytes.
 #[derive(Clone, Copy, Debug)]
 pub struct EntryOptions<'a> {
@@ -145,6 +169,14 @@ mod tests {
 
     fn keyring() -> Keyring {
         Keyring::new(&MasterKey::from_bytes(&[7; 32]).unwrap(), &[], "default").unwrap()
+    }
+
+    #[test]
+    fn mode_names_round_trip() {
+        for m in [Mode::Default { integrity: true }, Mode::Default { integrity: false }, Mode::Interop] {
+            assert_eq!(Mode::from_name(m.name()).unwrap(), m);
+        }
+        assert_eq!(Mode::from_name("Default").unwrap_err().kind(), ErrorKind::InvalidArgument);
     }
 
     #[test]

@@ -66,15 +66,7 @@ enum RecipeKey {
 }
 
 fn mode_from(name: &str) -> R<Mode> {
-    match name {
-        "default" => Ok(Mode::Default { integrity: true }),
-        "default-no-integrity" => Ok(Mode::Default { integrity: false }),
-        "interop" => Ok(Mode::Interop),
-        other => ck(
-            ErrorKind::InvalidArgument,
-            format!("unknown mode {other:?}: expected default, default-no-integrity or interop"),
-        ),
-    }
+    Ok(Mode::from_name(name)?)
 }
 
 /// A TTL option: seconds (fractions round up) or `"never"`.
@@ -741,11 +733,7 @@ impl NativeEngine {
     /// The entry mode of requests that name none.
     #[napi]
     pub fn mode(&self) -> &'static str {
-        match self.engine.config().mode {
-            Mode::Default { integrity: true } => "default",
-            Mode::Default { integrity: false } => "default-no-integrity",
-            Mode::Interop => "interop",
-        }
+        self.engine.config().mode.name()
     }
 
     /// Breaker, L1, latency and backpressure state.

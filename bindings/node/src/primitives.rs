@@ -241,12 +241,7 @@ pub fn envelope_parse(env: Env, bytes: Raw) -> Result<Raw, JsErr> {
 }
 
 pub fn mode_arg(js: Js, v: V) -> R<Mode> {
-    match string_arg(js, v, "mode")?.as_str() {
-        "default" => Ok(Mode::Default { integrity: true }),
-        "default-no-integrity" => Ok(Mode::Default { integrity: false }),
-        "interop" => Ok(Mode::Interop),
-        other => ck(ErrorKind::InvalidArgument, format!("unknown mode {other:?}")),
-    }
+    Ok(Mode::from_name(&string_arg(js, v, "mode")?)?)
 }
 
 /// Encodes a plaintext entry: `mode` is `default`, `default-no-integrity` or `interop`.

@@ -26,12 +26,7 @@ fn list(args: &Zval) -> R<Vec<Value>> {
 }
 
 pub(crate) fn mode(name: &str) -> R<Mode> {
-    match name {
-        "default" => Ok(Mode::Default { integrity: true }),
-        "default-no-integrity" => Ok(Mode::Default { integrity: false }),
-        "interop" => Ok(Mode::Interop),
-        other => Err(ck_err(ErrorKind::InvalidArgument, format!("unknown mode {other:?}"))),
-    }
+    ck(Mode::from_name(name))
 }
 
 /// The protocol primitives.

@@ -65,15 +65,7 @@ enum RecipeKey {
 }
 
 pub fn mode_from(name: &str) -> R<Mode> {
-    match name {
-        "default" => Ok(Mode::Default { integrity: true }),
-        "default-no-integrity" => Ok(Mode::Default { integrity: false }),
-        "interop" => Ok(Mode::Interop),
-        other => ck(
-            ErrorKind::InvalidArgument,
-            format!("unknown mode {other:?}: expected default, default-no-integrity or interop"),
-        ),
-    }
+    Ok(Mode::from_name(name)?)
 }
 
 /// A TTL option: seconds (fractions round up) or `"never"`.
@@ -706,12 +698,7 @@ impl NativeEngine {
     }
 
     pub fn mode(&self) -> String {
-        match self.engine.config().mode {
-            Mode::Default { integrity: true } => "default",
-            Mode::Default { integrity: false } => "default-no-integrity",
-            Mode::Interop => "interop",
-        }
-        .to_owned()
+        self.engine.config().mode.name().to_owned()
     }
 
     /// Breaker, L1, latency and backpressure state.
