@@ -277,9 +277,68 @@ pub fn interop_key(namespace: &str, operation: &str, args: &[Value]) -> Result<S
     Ok(format!("{namespace}:{operation}:{}", interop_args_hash(args)?))
 }
 
+/// How a cached function's calls are keyed: a binding registers it once per function (its
+/// `wrap`/`interop` options) and applies it to each call's positional arguments.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyRecipe {
+    /// Default mode, `ns:{namespace}:func:{function}:args:{hash}:…` (SPEC §4), StandardSerializer.
+    Default {
+        /// The namespace segment, if any.
+        namespace: Option<String>,
+        /// The function's identity.
+        function: String,
+        /// Whether entries are enveloped (changes the key's serializer code).
+        integrity: bool,
+    },
+    /// Interop/v1, `{namespace}:{operation}:{hash}` (SPEC §5).
+    Interop {
+        /// The interop namespace.
+        namespace: String,
+        /// The operation name every SDK uses.
+        operation: String,
+    },
+}
+
+impl KeyRecipe {
+    /// The cache key of one call.
+    pub fn key(&self, args: &[Value]) -> Result<String> {
+        match self {
+            KeyRecipe::Default { namespace, function, integrity } => DefaultKey {
+                namespace: namespace.as_deref(),
+                function,
+                args,
+                kwargs: &[],
+                integrity: *integrity,
+                serializer: "std",
+            }
+            .build(),
+            KeyRecipe::Interop { namespace, operation } => interop_key(namespace, operation, args),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recipes_key_like_the_functions_they_name() {
+        let args = [Value::Int(7), Value::from("EUR")];
+        let interop = KeyRecipe::Interop { namespace: "billing".into(), operation: "total".into() };
+        assert_eq!(interop.key(&args).unwrap(), interop_key("billing", "total", &args).unwrap());
+        let default = KeyRecipe::Default { namespace: Some("app".into()), function: "f".into(), integrity: false };
+        let direct = DefaultKey {
+            namespace: Some("app"),
+            function: "f",
+            args: &args,
+            kwargs: &[],
+            integrity: false,
+            serializer: "std",
+        };
+        assert_eq!(default.key(&args).unwrap(), direct.build().unwrap());
+        let bad = KeyRecipe::Interop { namespace: "ns".into(), operation: "total".into() };
+        assert_eq!(bad.key(&args).unwrap_err().kind(), ErrorKind::InvalidSegment);
+    }
 
     #[test]
     fn serializer_codes() {

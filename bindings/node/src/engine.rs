@@ -54,15 +54,8 @@ pub struct NativeEngine {
 
 /// How a wrapped function's calls are keyed, and the request profile its calls use.
 struct Recipe {
-    key: RecipeKey,
+    key: cachekit::keys::KeyRecipe,
     profile: usize,
-}
-
-enum RecipeKey {
-    /// `ns:{namespace}:func:{function}:args:{hash}:…` (SPEC §4).
-    Default { namespace: Option<String>, function: String, integrity: bool },
-    /// `{namespace}:{operation}:{hash}` (SPEC §5).
-    Interop { namespace: String, operation: String },
 }
 
 fn mode_from(name: &str) -> R<Mode> {
@@ -508,8 +501,10 @@ impl NativeEngine {
             }
         };
         let key = match o.string(c"kind")?.as_deref() {
-            Some("interop") => RecipeKey::Interop { namespace: need(c"namespace")?, operation: need(c"operation")? },
-            _ => RecipeKey::Default {
+            Some("interop") => {
+                cachekit::keys::KeyRecipe::Interop { namespace: need(c"namespace")?, operation: need(c"operation")? }
+            }
+            _ => cachekit::keys::KeyRecipe::Default {
                 namespace: o.string(c"namespace")?,
                 function: need(c"function")?,
                 integrity: o.bool(c"integrity")?.unwrap_or(true),
@@ -533,19 +528,7 @@ impl NativeEngine {
             .into());
         };
         let args = to_core_list(js, args.0, "args")?;
-        let key = match &r.key {
-            RecipeKey::Default { namespace, function, integrity } => cachekit::keys::DefaultKey {
-                namespace: namespace.as_deref(),
-                function,
-                args: &args,
-                kwargs: &[],
-                integrity: *integrity,
-                serializer: "std",
-            }
-            .build(),
-            RecipeKey::Interop { namespace, operation } => cachekit::keys::interop_key(namespace, operation, &args),
-        }
-        .map_err(crate::js::Fail::from)?;
+        let key = r.key.key(&args).map_err(crate::js::Fail::from)?;
         let req = Request { key: key.clone(), ..self.profiles[r.profile].clone() };
         let out = self.start_as(js, true, |e, now| e.get_or_compute(req, now))?;
         if js.type_of(out)? == sys::ValueType::napi_object && !js.is_array(out)? {

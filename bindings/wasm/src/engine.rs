@@ -55,13 +55,8 @@ pub struct NativeEngine {
 
 /// How a wrapped function's calls are keyed, and the request profile its calls use.
 struct Recipe {
-    key: RecipeKey,
+    key: cachekit::keys::KeyRecipe,
     profile: usize,
-}
-
-enum RecipeKey {
-    Default { namespace: Option<String>, function: String, integrity: bool },
-    Interop { namespace: String, operation: String },
 }
 
 pub fn mode_from(name: &str) -> R<Mode> {
@@ -521,8 +516,10 @@ impl NativeEngine {
             }
         };
         let key = match o.string("kind")?.as_deref() {
-            Some("interop") => RecipeKey::Interop { namespace: need("namespace")?, operation: need("operation")? },
-            _ => RecipeKey::Default {
+            Some("interop") => {
+                cachekit::keys::KeyRecipe::Interop { namespace: need("namespace")?, operation: need("operation")? }
+            }
+            _ => cachekit::keys::KeyRecipe::Default {
                 namespace: o.string("namespace")?,
                 function: need("function")?,
                 integrity: o.bool("integrity")?.unwrap_or(true),
@@ -540,18 +537,7 @@ impl NativeEngine {
             return Err(Fail::from(Error::new(ErrorKind::InvalidArgument, format!("unknown key profile {recipe}"))));
         };
         let args = crate::value::to_core_list(&args, "args")?;
-        let key = match &r.key {
-            RecipeKey::Default { namespace, function, integrity } => cachekit::keys::DefaultKey {
-                namespace: namespace.as_deref(),
-                function,
-                args: &args,
-                kwargs: &[],
-                integrity: *integrity,
-                serializer: "std",
-            }
-            .build(),
-            RecipeKey::Interop { namespace, operation } => cachekit::keys::interop_key(namespace, operation, &args),
-        }?;
+        let key = r.key.key(&args)?;
         let req = Request { key: key.clone(), ..self.profiles[r.profile].clone() };
         let out = self.start_as(true, |e, now| e.get_or_compute(req, now))?;
         if !Array::is_array(&out) {
