@@ -58,13 +58,13 @@ CACHEKIT_ENGINE=wasm node -e "const c = require('$root/bindings/node/dist/index.
 
 step "web (ESM) build in Node: primitives and an L1 round trip"
 status=0
-node --test "$here/test/web.test.mjs" || status=1
+node --test --test-timeout=180000 "$here/test/web.test.mjs" || status=1
 
 step "web build in headless Chromium: conformance vectors, engine round trips, entry inspector"
-node --test "$here/test/browser.test.mjs" "$here/test/inspector.test.mjs" || status=1
+node --test --test-timeout=180000 "$here/test/browser.test.mjs" "$here/test/inspector.test.mjs" || status=1
 
 step "HTTP Redis adapter example: TS SDK on WASM → fetch → proxy → real redis-server"
-node --test "$here/test/http-adapter.test.mjs" || status=1
+node --test --test-timeout=180000 "$here/test/http-adapter.test.mjs" || status=1
 
 step "cachekit/web in Node, Deno, Bun and workerd (runtimes/run.mjs)"
 (

@@ -46,6 +46,15 @@ interface Pending {
   settle: (r: Reply | SendFailure) => void;
 }
 
+/** Whether a timer keeps Node's event loop alive. Only Node's (and Bun's and Deno's) timers are
+ * objects with `ref`/`unref`; browsers and Workers return a number, and there is no process to
+ * hold open. */
+function setRef(timer: ReturnType<typeof setTimeout>, on: boolean): void {
+  const t = timer as { ref?: () => unknown; unref?: () => unknown };
+  if (on) t.ref?.();
+  else t.unref?.();
+}
+
 /** Runs operations of one engine; shares the wake table between them. */
 export class Driver {
   /** Sleeping operations by wake token; woken with the reason, if any. */
@@ -56,7 +65,7 @@ export class Driver {
   /** Commands on the wire. One timer watches all their deadlines (armed for the earliest,
    * re-armed when it fires) instead of a timer per command. */
   private readonly pending = new Set<Pending>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
   private timerRefed = false;
 
@@ -79,7 +88,7 @@ export class Driver {
 
   private sleep(delay: number, token: number | null): Promise<{ thrown: unknown } | undefined> {
     return new Promise((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = (reason?: { thrown: unknown }) => {
         if (timer !== undefined) clearTimeout(timer);
         if (token !== null && this.sleepers.get(token) === done) this.sleepers.delete(token);
@@ -131,7 +140,7 @@ export class Driver {
     if (this.timer !== undefined && this.timerAt <= deadline) {
       // The timer fires no later than this deadline; it only has to keep the process alive.
       if (!this.timerRefed) {
-        this.timer.ref();
+        setRef(this.timer, true);
         this.timerRefed = true;
       }
       return;
@@ -146,7 +155,7 @@ export class Driver {
     if (!this.pending.delete(p)) return false; // timed out already
     if (this.pending.size === 0 && this.timer !== undefined && this.timerRefed) {
       // Nothing on the wire: the timer must not hold the process open.
-      this.timer.unref();
+      setRef(this.timer, false);
       this.timerRefed = false;
     }
     return true;
