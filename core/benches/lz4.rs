@@ -19,20 +19,8 @@ use std::time::{Duration, Instant};
 use cachekit::Value;
 use criterion::{Criterion, Throughput};
 
-/// xorshift64* with a fixed seed.
-struct Prng(u64);
-
-impl Prng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
-    }
-}
+mod common;
+use common::Prng;
 
 const NAMES: &[&str] = &["alice", "bruno", "chen", "dagny", "emeka", "farah", "gustav", "hana", "ivan", "jun"];
 const WORDS: &[&str] = &["cache", "rust", "python", "tiny", "tools", "coffee", "maps", "garden", "lead", "writer"];

@@ -36,6 +36,9 @@
 //! a shared machine where load comes and goes. `VS_CACHEKIT_CORE_PAIRED_ONLY=1` stops after it;
 //! `VS_CACHEKIT_CORE_DUMP_DIR=dir` writes the two payloads there.
 
+mod common;
+use common::Prng;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -61,27 +64,6 @@ const MASTER_KEY_HEX: &str = "7f3a9c1e5b2d4f6081a3c5e7092b4d6f8a1c3e5071b3d5f709
 // ---------------------------------------------------------------------------------------------
 // Realistic payloads
 // ---------------------------------------------------------------------------------------------
-
-/// xorshift64* with a fixed seed: the payloads are identical on every run and machine.
-struct Prng(u64);
-
-impl Prng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 const FIRST: &[&str] = &[
     "alice", "bruno", "chen", "dagny", "emeka", "farah", "gustav", "hana", "ivan", "jun", "kofi", "lucia", "mateo",
