@@ -254,6 +254,15 @@ impl DateTime {
         Ok(DateTime { date, time })
     }
 
+    /// [`DateTime::from_unix_millis`] of a time value as JavaScript engines hand it over (an
+    /// `f64`): an invalid `Date` (NaN) is `invalid_temporal`. Both JS bindings map `Date` with it.
+    pub fn from_unix_millis_f64(ms: f64) -> Result<DateTime> {
+        if !ms.is_finite() {
+            return err(ErrorKind::InvalidTemporal, "invalid Date (its time value is NaN)");
+        }
+        DateTime::from_unix_millis(ms as i64)
+    }
+
     /// Milliseconds since the Unix epoch (floored), reading a naive datetime as UTC.
     pub fn unix_millis_utc(&self) -> i64 {
         let utc = DateTime { date: self.date, time: Time { offset: self.time.offset.or(Some(0)), ..self.time } };
@@ -385,6 +394,12 @@ mod tests {
             "2024-01-01T12:30:45.123000+00:00"
         );
         assert!(DateTime::from_unix_millis(253_402_300_800_000).is_err(), "year 10000");
+        assert_eq!(DateTime::from_unix_millis_f64(-1.0).unwrap().to_string(), "1969-12-31T23:59:59.999000+00:00");
+        assert_eq!(DateTime::from_unix_millis_f64(f64::NAN).unwrap_err().kind(), ErrorKind::InvalidTemporal);
+        let js = DateTime::from_unix_millis_f64(1_705_321_800_123.0).unwrap();
+        assert_eq!(js.to_string(), "2024-01-15T12:30:00.123000+00:00");
+        assert_eq!(js.unix_millis_utc() as f64, 1_705_321_800_123.0);
+        assert_eq!(DateTime::parse("2024-01-15T12:30:00").unwrap().unix_millis_utc(), 1_705_321_800_000);
         let naive = DateTime::parse("2024-01-01T00:00:00.5").unwrap();
         assert_eq!(naive.unix_millis_utc(), 1_704_067_200_500);
         let ist = DateTime::parse("2024-01-01T05:30:00+05:30").unwrap();

@@ -63,7 +63,21 @@ pub enum Value {
     Ext(i8, Vec<u8>),
 }
 
+/// JavaScript's `Number.MAX_SAFE_INTEGER` (2^53 − 1): the largest integer a JS number holds
+/// exactly, so the JS bindings' boundary between integers and floats.
+pub const JS_MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
 impl Value {
+    /// A JavaScript number as both JS bindings (napi and WASM) map it: a safe integer (but not
+    /// `-0`) is an `Int`, anything else (fractions, NaN, ±∞, beyond 2^53 − 1) a `Float`.
+    pub fn from_js_number(x: f64) -> Value {
+        if x.fract() == 0.0 && x.abs() <= JS_MAX_SAFE_INTEGER && !(x == 0.0 && x.is_sign_negative()) {
+            Value::Int(x as i128)
+        } else {
+            Value::Float(x)
+        }
+    }
+
     /// A short name of the variant, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -196,6 +210,18 @@ impl From<Time> for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn js_numbers_split_into_ints_and_floats() {
+        let max = JS_MAX_SAFE_INTEGER;
+        assert_eq!(Value::from_js_number(1.0), Value::Int(1));
+        assert_eq!(Value::from_js_number(-0.0), Value::Float(-0.0));
+        assert_eq!(Value::from_js_number(1.5), Value::Float(1.5));
+        assert_eq!(Value::from_js_number(max), Value::Int(max as i128));
+        assert_eq!(Value::from_js_number(max + 1.0), Value::Float(max + 1.0));
+        assert!(matches!(Value::from_js_number(f64::NAN), Value::Float(x) if x.is_nan()));
+        assert_eq!(Value::from_js_number(f64::INFINITY), Value::Float(f64::INFINITY));
+    }
 
     #[test]
     fn uuid_parses_any_case_and_formats_lowercase() {

@@ -36,7 +36,7 @@ use std::cell::RefCell;
 use napi::sys;
 
 use cachekit::temporal::{Date, DateTime, Time};
-use cachekit::value::{format_uuid, parse_uuid};
+use cachekit::value::{JS_MAX_SAFE_INTEGER, format_uuid, parse_uuid};
 use cachekit::{ErrorKind, Value};
 
 use crate::js::{Js, R, ck};
@@ -152,7 +152,7 @@ pub fn natural_json(v: &Value) -> Option<String> {
         match v {
             Value::Nil => out.push_str("null"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) if (i.unsigned_abs() as f64) <= MAX_SAFE => {
+            Value::Int(i) if (i.unsigned_abs() as f64) <= JS_MAX_SAFE_INTEGER => {
                 let _ = write!(out, "{i}");
             }
             Value::Float(x) if x.is_finite() => {
@@ -243,8 +243,6 @@ fn handles(js: Js) -> R<Handles> {
 /// anyway, with its own error.
 const MAX_DEPTH: usize = 1000;
 
-const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
-
 /// Converts JavaScript values to core values.
 pub struct ToCore {
     js: Js,
@@ -273,7 +271,7 @@ impl ToCore {
         match js.type_of(v)? {
             sys::ValueType::napi_undefined | sys::ValueType::napi_null => Ok(Value::Nil),
             sys::ValueType::napi_boolean => Ok(Value::Bool(js.get_bool(v)?)),
-            sys::ValueType::napi_number => Ok(number(js.get_f64(v)?)),
+            sys::ValueType::napi_number => Ok(Value::from_js_number(js.get_f64(v)?)),
             sys::ValueType::napi_string => Ok(Value::Str(js.get_string(v)?)),
             sys::ValueType::napi_bigint => bigint(js, v).map(Value::Int),
             sys::ValueType::napi_object => self.object(v),
@@ -301,15 +299,40 @@ impl ToCore {
         Ok(())
     }
 
+    /// The elements of a JS array, converted.
+    fn items(&mut self, array: V) -> R<Vec<Value>> {
+        let js = self.js;
+        let n = js.array_len(array)?;
+        let mut items = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            items.push(self.value(js.element(array, i)?)?);
+        }
+        Ok(items)
+    }
+
+    /// A JS array of `[key, value]` pairs (a `Map` through `Array.from`, or `MapEntries.entries`),
+    /// converted.
+    fn pairs(&mut self, pairs: V) -> R<Vec<(Value, Value)>> {
+        let js = self.js;
+        let n = js.array_len(pairs)?;
+        let mut entries = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            let pair = js.element(pairs, i)?;
+            if !js.is_array(pair)? || js.array_len(pair)? != 2 {
+                return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
+            }
+            let k = self.value(js.element(pair, 0)?)?;
+            let val = self.value(js.element(pair, 1)?)?;
+            entries.push((k, val));
+        }
+        Ok(entries)
+    }
+
     fn object(&mut self, v: V) -> R<Value> {
         let js = self.js;
         if js.is_array(v)? {
             self.enter(v)?;
-            let n = js.array_len(v)?;
-            let mut items = Vec::with_capacity(n as usize);
-            for i in 0..n {
-                items.push(self.value(js.element(v, i)?)?);
-            }
+            let items = self.items(v)?;
             self.path.pop();
             return Ok(Value::Array(items));
         }
@@ -320,7 +343,7 @@ impl ToCore {
             return Ok(Value::Bytes(b.to_vec()));
         }
         if js.is_date(v)? {
-            return date_to_core(js.date_value(v)?).map(Value::DateTime);
+            return Ok(Value::DateTime(DateTime::from_unix_millis_f64(js.date_value(v)?)?));
         }
         let proto = js.prototype(v)?;
         let h = self.h()?;
@@ -340,30 +363,15 @@ impl ToCore {
         }
         if js.instance_of(v, h.map)? {
             self.enter(v)?;
-            let undef = js.undefined()?;
-            let pairs = js.call(undef, h.array_from, &[v])?;
-            let n = js.array_len(pairs)?;
-            let mut entries = Vec::with_capacity(n as usize);
-            for i in 0..n {
-                let pair = js.element(pairs, i)?;
-                let k = self.value(js.element(pair, 0)?)?;
-                let val = self.value(js.element(pair, 1)?)?;
-                entries.push((k, val));
-            }
+            let entries = self.pairs(js.call(js.undefined()?, h.array_from, &[v])?)?;
             self.path.pop();
             return Ok(Value::Map(entries));
         }
         if js.instance_of(v, h.set)? {
             self.enter(v)?;
-            let undef = js.undefined()?;
-            let items = js.call(undef, h.array_from, &[v])?;
-            let n = js.array_len(items)?;
-            let mut out = Vec::with_capacity(n as usize);
-            for i in 0..n {
-                out.push(self.value(js.element(items, i)?)?);
-            }
+            let items = self.items(js.call(js.undefined()?, h.array_from, &[v])?)?;
             self.path.pop();
-            return Ok(Value::Set(out));
+            return Ok(Value::Set(items));
         }
         if js.instance_of(v, h.map_entries)? {
             self.enter(v)?;
@@ -371,17 +379,7 @@ impl ToCore {
             if !js.is_array(pairs)? {
                 return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
             }
-            let n = js.array_len(pairs)?;
-            let mut entries = Vec::with_capacity(n as usize);
-            for i in 0..n {
-                let pair = js.element(pairs, i)?;
-                if !js.is_array(pair)? || js.array_len(pair)? != 2 {
-                    return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
-                }
-                let k = self.value(js.element(pair, 0)?)?;
-                let val = self.value(js.element(pair, 1)?)?;
-                entries.push((k, val));
-            }
+            let entries = self.pairs(pairs)?;
             self.path.pop();
             return Ok(Value::Map(entries));
         }
@@ -453,15 +451,6 @@ fn class_name(js: Js, v: V) -> String {
     }
 }
 
-/// A JavaScript number: a safe integer (but not `-0`) is an `Int`, anything else a `Float`.
-pub fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() <= MAX_SAFE && !(x == 0.0 && x.is_sign_negative()) {
-        Value::Int(x as i128)
-    } else {
-        Value::Float(x)
-    }
-}
-
 fn bigint(js: Js, v: V) -> R<i128> {
     let (negative, words) = js.bigint_words(v)?;
     let out_of_range = || ck(ErrorKind::IntegerOutOfRange, "bigint outside [-2^63, 2^64-1]");
@@ -479,19 +468,6 @@ fn bigint(js: Js, v: V) -> R<i128> {
     } else {
         Ok(mag as i128)
     }
-}
-
-/// A `Date`'s time value (ms since the epoch, UTC) as an aware UTC datetime.
-pub fn date_to_core(ms: f64) -> R<DateTime> {
-    if !ms.is_finite() {
-        return ck(ErrorKind::InvalidTemporal, "invalid Date (its time value is NaN)");
-    }
-    Ok(DateTime::from_unix_millis(ms as i64)?)
-}
-
-/// Milliseconds since the epoch of a datetime; a naive one is read as UTC.
-fn datetime_ms(dt: &DateTime) -> f64 {
-    dt.unix_millis_utc() as f64
 }
 
 /// Converts core values to JavaScript values.
@@ -527,7 +503,7 @@ impl ToJs {
             Value::Nil => js.null(),
             Value::Bool(b) => js.boolean(*b),
             Value::Int(i) => {
-                if !self.exact && (i.unsigned_abs() as f64) <= MAX_SAFE {
+                if !self.exact && (i.unsigned_abs() as f64) <= JS_MAX_SAFE_INTEGER {
                     js.number(*i as f64)
                 } else {
                     let mag = i.unsigned_abs();
@@ -583,7 +559,7 @@ impl ToJs {
                     let s = js.string(&dt.to_string())?;
                     self.wrap(|h| h.iso_datetime, &[s])
                 } else {
-                    js.date(datetime_ms(dt))
+                    js.date(dt.unix_millis_utc() as f64)
                 }
             }
             Value::Date(d) => {
@@ -640,47 +616,4 @@ pub fn bytes_arg(js: Js, v: V, what: &str) -> R<Vec<u8>> {
         }
     }
     ck(ErrorKind::InvalidArgument, format!("{what} must be a Uint8Array or Buffer"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::js::Fail;
-
-    #[test]
-    fn numbers_split_into_ints_and_floats() {
-        assert_eq!(number(1.0), Value::Int(1));
-        assert_eq!(number(-0.0), Value::Float(-0.0));
-        assert_eq!(number(1.5), Value::Float(1.5));
-        assert_eq!(number(MAX_SAFE), Value::Int(MAX_SAFE as i128));
-        assert_eq!(number(MAX_SAFE + 1.0), Value::Float(MAX_SAFE + 1.0));
-        assert!(matches!(number(f64::NAN), Value::Float(x) if x.is_nan()));
-        assert_eq!(number(f64::INFINITY), Value::Float(f64::INFINITY));
-    }
-
-    #[test]
-    fn dates_map_to_utc_datetimes() {
-        let dt = date_to_core(0.0).unwrap();
-        assert_eq!(dt.to_string(), "1970-01-01T00:00:00+00:00");
-        let dt = date_to_core(1_705_321_800_123.0).unwrap();
-        assert_eq!(dt.to_string(), "2024-01-15T12:30:00.123000+00:00");
-        assert_eq!(datetime_ms(&dt), 1_705_321_800_123.0);
-        let before = date_to_core(-1.0).unwrap();
-        assert_eq!(before.to_string(), "1969-12-31T23:59:59.999000+00:00");
-        assert_eq!(date_to_core(f64::NAN).unwrap_err_kind(), ErrorKind::InvalidTemporal);
-        let naive = DateTime::parse("2024-01-15T12:30:00").unwrap();
-        assert_eq!(datetime_ms(&naive), 1_705_321_800_000.0);
-    }
-
-    trait Kind {
-        fn unwrap_err_kind(self) -> ErrorKind;
-    }
-    impl<T> Kind for R<T> {
-        fn unwrap_err_kind(self) -> ErrorKind {
-            match self {
-                Err(Fail::Ck(e)) => e.kind(),
-                _ => panic!("expected a cachekit error"),
-            }
-        }
-    }
 }

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
 use cachekit::temporal::{Date, DateTime, Time};
-use cachekit::value::{format_uuid, parse_uuid};
+use cachekit::value::{JS_MAX_SAFE_INTEGER, format_uuid, parse_uuid};
 use cachekit::{ErrorKind, Value};
 
 use crate::js::{R, ck, get};
@@ -105,6 +105,16 @@ fn runtime() -> R<std::rc::Rc<Runtime>> {
     })
 }
 
+/// The registered runtime, looked up once per conversion (`slot` keeps it).
+fn cached_runtime(slot: &mut Option<std::rc::Rc<Runtime>>) -> R<std::rc::Rc<Runtime>> {
+    if let Some(rt) = slot {
+        return Ok(rt.clone());
+    }
+    let rt = runtime()?;
+    *slot = Some(rt.clone());
+    Ok(rt)
+}
+
 /// A JavaScript string, refused with `invalid_string` when it holds a lone surrogate.
 pub fn js_string(v: &JsValue) -> R<String> {
     let s: &JsString = v.unchecked_ref();
@@ -126,8 +136,6 @@ pub fn bytes_js(b: &[u8]) -> R<JsValue> {
 /// Deeper than this the conversion stops (the core's own bound, 512, refuses earlier).
 const MAX_DEPTH: usize = 1000;
 
-const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
-
 /// Converts JavaScript values to core values.
 pub struct ToCore {
     rt: Option<std::rc::Rc<Runtime>>,
@@ -147,12 +155,7 @@ impl ToCore {
     }
 
     fn rt(&mut self) -> R<std::rc::Rc<Runtime>> {
-        if let Some(rt) = &self.rt {
-            return Ok(rt.clone());
-        }
-        let rt = runtime()?;
-        self.rt = Some(rt.clone());
-        Ok(rt)
+        cached_runtime(&mut self.rt)
     }
 
     /// Converts one value.
@@ -164,7 +167,7 @@ impl ToCore {
             return Ok(Value::Bool(b));
         }
         if let Some(x) = v.as_f64() {
-            return Ok(number(x));
+            return Ok(Value::from_js_number(x));
         }
         if v.is_string() {
             return Ok(Value::Str(js_string(v)?));
@@ -195,6 +198,17 @@ impl ToCore {
         Ok(())
     }
 
+    /// The elements of a JS array, converted.
+    fn items(&mut self, array: &Array) -> R<Vec<Value>> {
+        let mut items = Vec::with_capacity(array.length() as usize);
+        for x in array.iter() {
+            items.push(self.value(&x)?);
+        }
+        Ok(items)
+    }
+
+    /// A JS array of `[key, value]` pairs (a `Map` through `Array.from`, or `MapEntries.entries`),
+    /// converted.
     fn pairs(&mut self, pairs: &Array) -> R<Vec<(Value, Value)>> {
         let mut entries = Vec::with_capacity(pairs.length() as usize);
         for pair in pairs.iter() {
@@ -215,11 +229,7 @@ impl ToCore {
     fn object(&mut self, v: &JsValue) -> R<Value> {
         if Array::is_array(v) {
             self.enter(v)?;
-            let a: &Array = v.unchecked_ref();
-            let mut items = Vec::with_capacity(a.length() as usize);
-            for i in 0..a.length() {
-                items.push(self.value(&a.get(i))?);
-            }
+            let items = self.items(v.unchecked_ref())?;
             self.path.pop();
             return Ok(Value::Array(items));
         }
@@ -230,7 +240,7 @@ impl ToCore {
             return Ok(Value::Bytes(Uint8Array::new(ab).to_vec()));
         }
         if let Some(d) = v.dyn_ref::<JsDate>() {
-            return date_to_core(d.get_time()).map(Value::DateTime);
+            return Ok(Value::DateTime(DateTime::from_unix_millis_f64(d.get_time())?));
         }
         let rt = self.rt()?;
         let obj: &Object = v.unchecked_ref();
@@ -266,13 +276,9 @@ impl ToCore {
         }
         if is(&rt.set_proto) {
             self.enter(v)?;
-            let items = Array::from(v);
-            let mut out = Vec::with_capacity(items.length() as usize);
-            for x in items.iter() {
-                out.push(self.value(&x)?);
-            }
+            let items = self.items(&Array::from(v))?;
             self.path.pop();
-            return Ok(Value::Set(out));
+            return Ok(Value::Set(items));
         }
         if is(&rt.map_entries_proto) {
             self.enter(v)?;
@@ -340,15 +346,6 @@ fn class_name(v: &JsValue) -> String {
     }
 }
 
-/// A JavaScript number: a safe integer (but not `-0`) is an `Int`, anything else a `Float`.
-pub fn number(x: f64) -> Value {
-    if x.fract() == 0.0 && x.abs() <= MAX_SAFE && !(x == 0.0 && x.is_sign_negative()) {
-        Value::Int(x as i128)
-    } else {
-        Value::Float(x)
-    }
-}
-
 fn bigint(v: &JsValue) -> R<i128> {
     let b: &js_sys::BigInt = v.unchecked_ref();
     let text: String = b.to_string(10).map_err(JsValue::from)?.into();
@@ -356,19 +353,6 @@ fn bigint(v: &JsValue) -> R<i128> {
         Ok(i) => Ok(i),
         Err(_) => ck(ErrorKind::IntegerOutOfRange, "bigint outside [-2^63, 2^64-1]"),
     }
-}
-
-/// A `Date`'s time value (ms since the epoch, UTC) as an aware UTC datetime.
-pub fn date_to_core(ms: f64) -> R<DateTime> {
-    if !ms.is_finite() {
-        return ck(ErrorKind::InvalidTemporal, "invalid Date (its time value is NaN)");
-    }
-    Ok(DateTime::from_unix_millis(ms as i64)?)
-}
-
-/// Milliseconds since the epoch of a datetime; a naive one is read as UTC.
-fn datetime_ms(dt: &DateTime) -> f64 {
-    dt.unix_millis_utc() as f64
 }
 
 /// Converts core values to JavaScript values.
@@ -385,12 +369,7 @@ impl ToJs {
     }
 
     fn rt(&mut self) -> R<std::rc::Rc<Runtime>> {
-        if let Some(rt) = &self.rt {
-            return Ok(rt.clone());
-        }
-        let rt = runtime()?;
-        self.rt = Some(rt.clone());
-        Ok(rt)
+        cached_runtime(&mut self.rt)
     }
 
     fn wrap(&mut self, ctor: fn(&Runtime) -> &Function, args: &[JsValue]) -> R<JsValue> {
@@ -407,7 +386,7 @@ impl ToJs {
             Value::Nil => JsValue::NULL,
             Value::Bool(b) => JsValue::from_bool(*b),
             Value::Int(i) => {
-                if !self.exact && (i.unsigned_abs() as f64) <= MAX_SAFE {
+                if !self.exact && (i.unsigned_abs() as f64) <= JS_MAX_SAFE_INTEGER {
                     JsValue::from_f64(*i as f64)
                 } else {
                     JsValue::from(*i)
@@ -470,7 +449,7 @@ impl ToJs {
                 if self.exact {
                     self.wrap(|r| &r.iso_datetime, &[JsValue::from_str(&dt.to_string())])?
                 } else {
-                    JsDate::new(&JsValue::from_f64(datetime_ms(dt))).into()
+                    JsDate::new(&JsValue::from_f64(dt.unix_millis_utc() as f64)).into()
                 }
             }
             Value::Date(d) => self.wrap(|r| &r.local_date, &[JsValue::from_str(&d.to_string())])?,
@@ -510,25 +489,4 @@ pub fn bytes_arg(v: &JsValue, what: &str) -> R<Vec<u8>> {
         return Ok(Uint8Array::new(ab).to_vec());
     }
     ck(ErrorKind::InvalidArgument, format!("{what} must be a Uint8Array or Buffer"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_split_into_ints_and_floats() {
-        assert_eq!(number(1.0), Value::Int(1));
-        assert_eq!(number(-0.0), Value::Float(-0.0));
-        assert_eq!(number(1.5), Value::Float(1.5));
-        assert_eq!(number(MAX_SAFE + 1.0), Value::Float(MAX_SAFE + 1.0));
-    }
-
-    #[test]
-    fn dates_map_to_utc_datetimes() {
-        let dt = date_to_core(1_705_321_800_123.0).unwrap();
-        assert_eq!(dt.to_string(), "2024-01-15T12:30:00.123000+00:00");
-        assert_eq!(datetime_ms(&dt), 1_705_321_800_123.0);
-        assert_eq!(date_to_core(-1.0).unwrap().to_string(), "1969-12-31T23:59:59.999000+00:00");
-    }
 }
