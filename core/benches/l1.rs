@@ -4,6 +4,9 @@
 //! memory latency). Run: `cargo bench -p cachekit --bench l1`; results and
 //! ratios are in docs/bench-l1.md.
 
+mod common;
+use common::median;
+
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
@@ -188,11 +191,6 @@ fn interleaved(f: &Fixture, one: &[usize], two: &[Vec<usize>]) {
         let (l1, quick, moka) = (median(ns[0].clone()), median(ns[1].clone()), median(ns[2].clone()));
         println!("| {name} | {l1:.1} ns | {quick:.1} ns | {moka:.1} ns | {:.2} | {:.2} |", ratio(0), ratio(2));
     }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() {

@@ -14,13 +14,13 @@
 //! the per-round ratios lz4_flex / ours (> 1: ours is faster), which holds up on a shared machine.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use cachekit::Value;
 use criterion::{Criterion, Throughput};
 
 mod common;
-use common::Prng;
+use common::{Prng, paired_ratio};
 
 const NAMES: &[&str] = &["alice", "bruno", "chen", "dagny", "emeka", "farah", "gustav", "hana", "ivan", "jun"];
 const WORDS: &[&str] = &["cache", "rust", "python", "tiny", "tools", "coffee", "maps", "garden", "lead", "writer"];
@@ -76,43 +76,6 @@ fn inputs() -> Vec<(String, Vec<u8>)> {
     v
 }
 
-/// Median per-call ns of ours, of lz4_flex, and the median per-round ratio lz4_flex / ours.
-fn paired(iters: u32, input: &[u8]) -> (f64, f64, f64) {
-    let time = |ours: bool| {
-        let t = Instant::now();
-        for _ in 0..iters {
-            if ours {
-                drop(black_box(cachekit::lz4::compress(black_box(input))));
-            } else {
-                drop(black_box(lz4_flex::block::compress(black_box(input))));
-            }
-        }
-        t.elapsed().as_nanos() as f64 / f64::from(iters)
-    };
-    for _ in 0..3 {
-        time(true);
-        time(false);
-    }
-    let (mut o, mut f, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..41 {
-        let (a, b) = if round % 2 == 0 {
-            let a = time(true);
-            (a, time(false))
-        } else {
-            let b = time(false);
-            (time(true), b)
-        };
-        o.push(a);
-        f.push(b);
-        r.push(b / a);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    (median(&mut o), median(&mut f), median(&mut r))
-}
-
 fn main() {
     let inputs = inputs();
     for (label, input) in &inputs {
@@ -126,7 +89,11 @@ fn main() {
         let only = std::env::var("LZ4_BENCH_ONLY").unwrap_or_default();
         for (label, input) in inputs.iter().filter(|(l, _)| l.contains(&only)) {
             let iters = (4_000_000 / (input.len() + 256)).max(3) as u32;
-            let (o, f, r) = paired(iters, input);
+            let (o, f, r) = paired_ratio(
+                iters,
+                || drop(black_box(cachekit::lz4::compress(black_box(input)))),
+                || drop(black_box(lz4_flex::block::compress(black_box(input)))),
+            );
             println!("{label:16} ours {o:>12.0} ns  lz4_flex {f:>12.0} ns  ratio {r:.3}");
         }
     }

@@ -37,7 +37,7 @@
 //! `VS_CACHEKIT_CORE_DUMP_DIR=dir` writes the two payloads there.
 
 mod common;
-use common::Prng;
+use common::{Prng, paired_ratio};
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -868,38 +868,6 @@ fn bench_proto(c: &mut Criterion, fixtures: &[Fixture], k: &Crypto) {
 // round timing a batch of ours and a batch of the peer back to back (order alternating). Load
 // that comes and goes hits both sides of a round alike.
 // ---------------------------------------------------------------------------------------------
-
-fn paired_ratio(iters: u32, mut ours: impl FnMut(), mut peer: impl FnMut()) -> (f64, f64, f64) {
-    let time = |f: &mut dyn FnMut()| {
-        let t = std::time::Instant::now();
-        for _ in 0..iters {
-            f();
-        }
-        t.elapsed().as_nanos() as f64 / f64::from(iters)
-    };
-    for _ in 0..3 {
-        time(&mut ours);
-        time(&mut peer);
-    }
-    let (mut ratios, mut o, mut p) = (Vec::new(), Vec::new(), Vec::new());
-    for round in 0..41 {
-        let (a, b) = if round % 2 == 0 {
-            let a = time(&mut ours);
-            (a, time(&mut peer))
-        } else {
-            let b = time(&mut peer);
-            (time(&mut ours), b)
-        };
-        ratios.push(b / a);
-        o.push(a);
-        p.push(b);
-    }
-    let median = |v: &mut Vec<f64>| {
-        v.sort_by(f64::total_cmp);
-        v[v.len() / 2]
-    };
-    (median(&mut o), median(&mut p), median(&mut ratios))
-}
 
 fn paired(fixtures: &[Fixture], k: &Crypto) {
     let storage = ByteStorage::new(None);
