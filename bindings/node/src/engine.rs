@@ -24,7 +24,9 @@ use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
 use cachekit::backpressure::LimiterConfig;
 use cachekit::breaker::BreakerConfig;
 use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
-use cachekit::engine::{Action, Command, Engine, EngineConfig, Invalidate, Op, Outcome, Reply, Request, Source, Step};
+use cachekit::engine::{
+    Action, Command, Engine, EngineConfig, Invalidate, L1Hit, Op, Outcome, Pins, Reply, Request, Source, Step,
+};
 use cachekit::entry::Mode;
 use cachekit::l1::L1Config;
 use cachekit::refresh::XFetch;
@@ -50,6 +52,10 @@ pub struct NativeEngine {
     profiles: Vec<Request>,
     /// Key recipes registered with `keyProfile()` (wrapped functions), by number.
     recipes: Vec<Recipe>,
+    /// L1 entries whose decoded values the TypeScript layer keeps (`pinLast`, `pinned`).
+    pins: Pins,
+    /// The entry of the L1 hit the last fast start returned, until `pinLast` or the next call.
+    last_hit: Option<L1Hit>,
 }
 
 /// How a wrapped function's calls are keyed, and the request profile its calls use.
@@ -293,7 +299,7 @@ fn outcome_args(js: Js, outcome: &Outcome) -> R<(u32, V)> {
 /// A hit's value as it crosses to JavaScript on the fast paths: its JSON text (a string,
 /// for `JSON.parse`) when JSON says it exactly, else the value in a one-element array.
 fn hit_value(js: Js, value: &cachekit::Value) -> R<V> {
-    match crate::value::natural_json(value) {
+    match value.js_json() {
         Some(text) => js.string(&text),
         None => {
             let a = js.array(1)?;
@@ -315,7 +321,7 @@ fn hit_js(
     let f = crate::value::builder(js, Builder::Hit)?;
     let undef = js.undefined()?;
     let wake = if wake.is_empty() { undef } else { tokens(js, wake)? };
-    let (v, json) = match crate::value::natural_json(value) {
+    let (v, json) = match value.js_json() {
         Some(text) => (undef, js.string(&text)?),
         None => (ToJs::new(js, false).value(value)?, undef),
     };
@@ -393,7 +399,8 @@ impl NativeEngine {
 
     fn start_as(&mut self, js: Js, fast: bool, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<V> {
         let now = self.now();
-        let (op, step) = f(&self.engine, now);
+        let (mut op, step) = f(&self.engine, now);
+        self.last_hit = if fast { op.take_l1_hit() } else { None };
         let id = self.next_op;
         self.next_op = self.next_op.wrapping_add(1);
         self.step(js, id, op, step, fast)
@@ -404,6 +411,7 @@ impl NativeEngine {
     }
 
     fn feed_as(&mut self, js: Js, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
+        self.last_hit = None;
         let mut op = self.op(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
@@ -445,6 +453,8 @@ impl NativeEngine {
             next_op: 1,
             profiles: Vec::new(),
             recipes: Vec::new(),
+            pins: Pins::new(),
+            last_hit: None,
         })
     }
 
@@ -681,6 +691,33 @@ impl NativeEngine {
         let req = request(js, placeholder, opts.0, &self.profiles)?;
         self.profiles.push(req);
         Ok((self.profiles.len() - 1) as u32)
+    }
+
+    /// Pins the entry of the L1 hit the previous call returned (a fast start that returned a
+    /// value), so the caller may keep the value it decoded: returns the token `pinned` takes,
+    /// or -1 when there is nothing to pin (that call was not an L1 hit, or the cache encrypts).
+    #[napi(js_name = "pinLast")]
+    pub fn pin_last(&mut self) -> f64 {
+        match self.last_hit.take().and_then(|hit| self.pins.pin(&self.engine, hit)) {
+            Some(token) => token as f64,
+            None => -1.0,
+        }
+    }
+
+    /// True when L1 still holds exactly the pinned entry (counted as an L1 hit); false frees
+    /// the token.
+    #[napi]
+    pub fn pinned(&mut self, token: f64) -> bool {
+        let now = self.now();
+        token >= 0.0 && self.pins.check(&self.engine, token as u64, now)
+    }
+
+    /// Frees a pin (the caller dropped its value).
+    #[napi]
+    pub fn unpin(&mut self, token: f64) {
+        if token >= 0.0 {
+            self.pins.unpin(token as u64);
+        }
     }
 
     /// Operations started and not yet done or abandoned.

@@ -5,6 +5,7 @@
  */
 
 import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, FastStart, KeyRecipe, Outcome, RequestOptions, RequestSpec, Step, TtlSpec } from './engine';
+import { DEFAULT_DECODED_BYTES, DecodedValues, MISS, argsSignature } from './decoded';
 import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
 import { resolveBackend, type EngineKind } from './native';
@@ -49,7 +50,7 @@ export interface CacheOptions {
   /** Default TTL in seconds (fractions round up) or `"never"`; default: the preset's. */
   ttl?: TtlSpec;
   /** The in-process L1 cache of stored bytes; `false` turns it off. Default 100 MiB. */
-  l1?: false | { maxBytes?: number; maxEntryBytes?: number };
+  l1?: false | L1Options;
   /** `true` (key from `CACHEKIT_MASTER_KEY`) or the keys. The environment variable alone
    * never turns encryption on; the `secure` preset requires it. */
   encryption?: boolean | EncryptionOptions;
@@ -83,6 +84,22 @@ export interface CacheOptions {
   /** The engine implementation: `'napi'`, `'wasm'`, or an {@link EngineBackend}; default: the
    * napi addon when it loads, else the WebAssembly module (`CACHEKIT_ENGINE` overrides). */
   engine?: EngineBackend | EngineKind;
+}
+
+/** Options of the L1 ({@link CacheOptions.l1}). */
+export interface L1Options {
+  /** Budget of stored bytes; default 100 MiB. */
+  maxBytes?: number;
+  /** Largest entry kept; default `maxBytes / 8`. */
+  maxEntryBytes?: number;
+  /** Budget, in characters of JSON text, of L1 hit values kept decoded in the JavaScript heap
+   * so that a repeated hit (same key, or same wrapped-function arguments when they are
+   * strings, numbers, booleans, null or undefined) returns a copy instead of decoding again;
+   * the engine confirms on every use that L1 still holds the entry the value came from.
+   * Default 8 MiB, `0` turns it off; never used with encryption. Values over 1/16 of the
+   * budget, and values JSON cannot say exactly (Date, Buffer, Map, BigInt…), are decoded
+   * every time. */
+  decodedBytes?: number;
 }
 
 /** Per-call options of writes. */
@@ -131,6 +148,9 @@ export interface CacheHealth extends ReturnType<Engine['health']> {
   /** `ioredis`, `ioredis-cluster`, `node-redis`, `node-redis-cluster`, or `memory` (L1-only). */
   redis: string;
   closed: boolean;
+  /** L1 hit values kept decoded ({@link L1Options.decodedBytes}): how many, the characters
+   * of JSON text they hold, and the budget; `null` when off. */
+  decoded: { values: number; chars: number; budget: number } | null;
 }
 
 function envFlag(name: string): string | undefined {
@@ -144,7 +164,8 @@ export function engineConfig(options: CacheOptions): EngineConfig {
   const cfg: EngineConfig = { intent: preset };
   if (options.ttl !== undefined) cfg.ttl = options.ttl;
   if (options.integrity === false) cfg.mode = 'default-no-integrity';
-  if (options.l1 !== undefined) cfg.l1 = options.l1;
+  if (options.l1 === false) cfg.l1 = false;
+  else if (options.l1 !== undefined) cfg.l1 = { maxBytes: options.l1.maxBytes, maxEntryBytes: options.l1.maxEntryBytes };
   if (options.breaker) cfg.breaker = options.breaker;
   if (options.backpressure) cfg.backpressure = options.backpressure;
   if (options.timeout) cfg.timeout = options.timeout;
@@ -190,6 +211,9 @@ export class Cache {
   private readonly background = new Set<Promise<unknown>>();
   /** The registered request profile of direct keys (the cache's namespace). */
   private readonly nsProfile: number | undefined;
+  /** Decoded values of L1 hits ({@link L1Options.decodedBytes}); off without L1, with
+   * encryption, or with a zero budget. */
+  private readonly decoded: DecodedValues | undefined;
 
   /** @internal Use {@link createCache}. */
   constructor(
@@ -202,6 +226,9 @@ export class Cache {
     this.engine = engine;
     this.integrity = options.integrity !== false;
     this.nsProfile = options.namespace ? engine.profile({ namespace: options.namespace }) : undefined;
+    const decodedBytes = options.l1 === false ? 0 : (options.l1?.decodedBytes ?? DEFAULT_DECODED_BYTES);
+    if (!(decodedBytes >= 0)) throw errorFor(100, 'l1.decodedBytes must be a number ≥ 0');
+    this.decoded = decodedBytes > 0 && !engine.encrypted() ? new DecodedValues(engine, decodedBytes) : undefined;
     this.redisReady = Promise.resolve(redis);
     if (!(redis instanceof Promise)) this.redis = redis;
     const lazy: RedisAdapter = {
@@ -282,6 +309,11 @@ export class Cache {
    * {@link ClosedError} after `close()`.
    */
   get<T = unknown>(key: string): Promise<T | undefined> {
+    const sig = this.decoded && !this.closed && typeof key === 'string' ? 'k' + key : undefined;
+    if (sig !== undefined) {
+      const v = this.decoded!.get(sig);
+      if (v !== MISS) return Promise.resolve(v as T);
+    }
     let r: FastStart;
     try {
       this.check();
@@ -290,9 +322,15 @@ export class Cache {
       return Promise.reject(fromEngineError(e));
     }
     // An L1 hit comes back as the value alone: no step, no driver, no extra promise.
-    if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as T);
-    if (Array.isArray(r)) return Promise.resolve(r[0] as T);
+    if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as T);
     return this.getDriven<T>(r);
+  }
+
+  /** The value of a fast start that returned one (JSON text or `[value]`), kept decoded
+   * under `sig` when it can be. */
+  private hitValue(r: string | [unknown], sig: string | undefined): unknown {
+    if (typeof r !== 'string') return r[0];
+    return sig === undefined ? JSON.parse(r) : this.decoded!.keep(sig, r);
   }
 
   private async getDriven<T>(step: Step): Promise<T | undefined> {
@@ -367,14 +405,19 @@ export class Cache {
     } catch (e) {
       return Promise.reject(e);
     }
+    // Same key, same mode: the value `get` would decode from the same entry.
+    const sig = this.decoded ? 'k' + key : undefined;
+    if (sig !== undefined) {
+      const v = this.decoded!.get(sig);
+      if (v !== MISS) return Promise.resolve(v as T);
+    }
     let r: FastStart;
     try {
       r = this.engine.getOrComputeFast(full, req);
     } catch (e) {
       return this.degraded(e, { operation: 'getOrSet', key: full }, compute);
     }
-    if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as T);
-    if (Array.isArray(r)) return Promise.resolve(r[0] as T);
+    if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as T);
     return this.driven(full, compute, req, 'getOrSet', r);
   }
 
@@ -445,14 +488,23 @@ export class Cache {
     const namespace = options.namespace ?? this.options.namespace ?? null;
     const recipe = this.recipe({ kind: 'default', namespace, function: name, integrity: this.integrity }, namespace ?? undefined, options);
     const keyFn = options.keyFn as ((...a: unknown[]) => unknown) | undefined;
+    const prefix = `${recipe.id}|`;
     const wrapped = (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
       if (this.closed) return Promise.reject(errorFor(405, 'the cache was closed'));
       let r: ReturnType<Engine['callFast']>;
+      let sig: string | undefined;
       try {
         let keyArgs: unknown[] = args;
         if (keyFn) {
           const k = keyFn(...args);
           keyArgs = Array.isArray(k) ? k : [k];
+        }
+        if (this.decoded) {
+          // A repeated L1 hit: a copy of the value kept from the last decode, if L1 still
+          // holds its entry.
+          sig = argsSignature(prefix, keyArgs);
+          const v = sig === undefined ? MISS : this.decoded.get(sig);
+          if (v !== MISS) return Promise.resolve(v as Awaited<ReturnType<F>>);
         }
         r = this.engine.callFast(recipe.id, keyArgs);
       } catch (e) {
@@ -460,8 +512,7 @@ export class Cache {
         return this.degraded(e, { operation: 'wrap' }, () => fn(...args) as Awaited<ReturnType<F>>);
       }
       // An L1 hit: the value alone, one engine call, no closure, no extra promise hop.
-      if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as Awaited<ReturnType<F>>);
-      if (Array.isArray(r)) return Promise.resolve(r[0] as Awaited<ReturnType<F>>);
+      if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as Awaited<ReturnType<F>>);
       return this.driven(r.key, () => fn(...args) as Awaited<ReturnType<F>>, recipe.req, 'wrap', r);
     };
     Object.defineProperty(wrapped, 'name', { value: `cached ${name}` });
@@ -488,17 +539,22 @@ export class Cache {
       throw fromEngineError(e);
     }
     const recipe = this.recipe({ kind: 'interop', namespace: options.namespace, operation: options.operation }, options.namespace, options, 'interop');
+    const prefix = `${recipe.id}|`;
     return <F extends AnyFn>(fn: F) =>
       (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
         if (this.closed) return Promise.reject(errorFor(405, 'the cache was closed'));
+        const sig = this.decoded ? argsSignature(prefix, args) : undefined;
+        if (sig !== undefined) {
+          const v = this.decoded!.get(sig);
+          if (v !== MISS) return Promise.resolve(v as Awaited<ReturnType<F>>);
+        }
         let r: ReturnType<Engine['callFast']>;
         try {
           r = this.engine.callFast(recipe.id, args);
         } catch (e) {
           return this.degraded(e, { operation: 'interop' }, () => fn(...args) as Awaited<ReturnType<F>>);
         }
-        if (typeof r === 'string') return Promise.resolve(JSON.parse(r) as Awaited<ReturnType<F>>);
-        if (Array.isArray(r)) return Promise.resolve(r[0] as Awaited<ReturnType<F>>);
+        if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as Awaited<ReturnType<F>>);
         return this.driven(r.key, () => fn(...args) as Awaited<ReturnType<F>>, recipe.req, 'interop', r);
       };
   }
@@ -533,7 +589,7 @@ export class Cache {
 
   /** Breaker state, L1 statistics, latency estimate, backpressure. */
   health(): CacheHealth {
-    return { ...this.engine.health(), redis: this.redis?.kind ?? 'connecting', closed: this.closed };
+    return { ...this.engine.health(), redis: this.redis?.kind ?? 'connecting', closed: this.closed, decoded: this.decoded?.stats() ?? null };
   }
 
   /** Stops the cache: later calls throw {@link ClosedError}; a connection the cache opened
@@ -541,6 +597,7 @@ export class Cache {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.decoded?.clear();
     await Promise.allSettled([...this.background]);
     const r = await this.redisReady.catch(() => undefined);
     await r?.close();

@@ -16,6 +16,7 @@ export {
   type ErrorContext,
   type InteropOptions,
   type InvalidateOptions,
+  type L1Options,
   type Preset,
   type SetOptions,
   type WrapOptions,

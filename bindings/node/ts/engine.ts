@@ -203,6 +203,15 @@ export interface Engine {
   resume(op: number): Step;
   /** Gives up an operation; `release` is a lock release to fire and forget. */
   abandon(op: number): { wake: number[]; release: Command | null };
+  /** Pins the entry of the L1 hit the previous call returned (a fast start that returned a
+   * value), so its decoded value may be kept: the token {@link Engine.pinned} takes, or -1
+   * when there is nothing to pin (not an L1 hit, or the cache encrypts). */
+  pinLast(): number;
+  /** True when L1 still holds exactly the pinned entry (counted as an L1 hit); false frees
+   * the token. */
+  pinned(token: number): boolean;
+  /** Frees a pin whose value was dropped. */
+  unpin(token: number): void;
   /** Operations started and not finished. */
   pendingOps(): number;
   /** The timeout to apply to the next command, in ms. */

@@ -234,6 +234,15 @@ class GuardedEngine implements Engine {
   abandon(op: number) {
     return this.e.abandon(op);
   }
+  pinLast() {
+    return this.e.pinLast();
+  }
+  pinned(token: number) {
+    return this.e.pinned(token);
+  }
+  unpin(token: number) {
+    this.e.unpin(token);
+  }
   pendingOps() {
     return this.e.pendingOps();
   }

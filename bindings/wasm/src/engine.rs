@@ -11,7 +11,9 @@ use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
 use cachekit::backpressure::LimiterConfig;
 use cachekit::breaker::BreakerConfig;
 use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
-use cachekit::engine::{Action, Command, Engine, EngineConfig, Invalidate, Op, Outcome, Reply, Request, Source, Step};
+use cachekit::engine::{
+    Action, Command, Engine, EngineConfig, Invalidate, L1Hit, Op, Outcome, Pins, Reply, Request, Source, Step,
+};
 use cachekit::entry::Mode;
 use cachekit::l1::L1Config;
 use cachekit::refresh::XFetch;
@@ -51,6 +53,10 @@ pub struct NativeEngine {
     profiles: Vec<Request>,
     /// Key recipes of wrapped functions (`keyProfile`), by number.
     recipes: Vec<Recipe>,
+    /// L1 entries whose decoded values the TypeScript layer keeps (`pinLast`, `pinned`).
+    pins: Pins,
+    /// The entry of the L1 hit the last fast start returned, until `pinLast` or the next call.
+    last_hit: Option<L1Hit>,
 }
 
 /// How a wrapped function's calls are keyed, and the request profile its calls use.
@@ -387,7 +393,8 @@ impl NativeEngine {
     }
 
     /// Turns a step into its object; keeps the operation unless it is done. With `fast`, a
-    /// finished hit that needs nothing more comes back as `[value]` instead of a step.
+    /// finished hit that needs nothing more comes back as its value alone instead of a step:
+    /// its JSON text (a string, for `JSON.parse`) when JSON says it exactly, else `[value]`.
     fn step(&mut self, id: u32, mut op: Op, step: Step, fast: bool) -> R<JsValue> {
         let rejected = op.take_rejected();
         if let Action::Done(Outcome::Hit { value, .. }) = &step.action
@@ -396,6 +403,9 @@ impl NativeEngine {
             && !op.refresh_ahead()
             && step.wake.is_empty()
         {
+            if let Some(text) = value.js_json() {
+                return Ok(JsValue::from_str(&text));
+            }
             return Ok(Array::of1(&ToJs::new(false).value(value)?).into());
         }
         let o = Out::new();
@@ -438,7 +448,8 @@ impl NativeEngine {
 
     fn start_as(&mut self, fast: bool, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<JsValue> {
         let now = self.now();
-        let (op, step) = f(&self.engine, now);
+        let (mut op, step) = f(&self.engine, now);
+        self.last_hit = if fast { op.take_l1_hit() } else { None };
         let id = self.next_op;
         self.next_op = self.next_op.wrapping_add(1);
         self.step(id, op, step, fast)
@@ -449,6 +460,7 @@ impl NativeEngine {
     }
 
     fn feed_as(&mut self, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
+        self.last_hit = None;
         let mut op = self.op(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
@@ -470,6 +482,8 @@ impl NativeEngine {
             next_op: 1,
             profiles: Vec::new(),
             recipes: Vec::new(),
+            pins: Pins::new(),
+            last_hit: None,
         })
     }
 
@@ -529,8 +543,8 @@ impl NativeEngine {
         Ok((self.recipes.len() - 1) as u32)
     }
 
-    /// Keys `args` by the recipe and starts `getOrCompute`: an immediate hit as `[value]`,
-    /// else the first step with the key as `key`.
+    /// Keys `args` by the recipe and starts `getOrCompute`: an immediate hit as its value alone
+    /// (JSON text or `[value]`), else the first step with the key as `key`.
     #[wasm_bindgen(js_name = callFast)]
     pub fn call_fast(&mut self, recipe: u32, args: JsValue) -> Result<JsValue, Fail> {
         let Some(r) = self.recipes.get(recipe as usize) else {
@@ -540,7 +554,7 @@ impl NativeEngine {
         let key = r.key.key(&args)?;
         let req = Request { key: key.clone(), ..self.profiles[r.profile].clone() };
         let out = self.start_as(true, |e, now| e.get_or_compute(req, now))?;
-        if !Array::is_array(&out) {
+        if out.is_object() && !Array::is_array(&out) {
             js_sys::Reflect::set(&out, &JsValue::from_str("key"), &JsValue::from_str(&key))
                 .map_err(|_| Fail::from(Error::new(ErrorKind::Internal, "could not set the step's key")))?;
         }
@@ -658,6 +672,31 @@ impl NativeEngine {
         let req = request(&JsValue::from_str(""), &opts, &self.profiles)?;
         self.profiles.push(req);
         Ok((self.profiles.len() - 1) as u32)
+    }
+
+    /// Pins the entry of the L1 hit the previous call returned (a fast start that returned a
+    /// value), so the caller may keep the value it decoded: returns the token `pinned` takes,
+    /// or -1 when there is nothing to pin (that call was not an L1 hit, or the cache encrypts).
+    #[wasm_bindgen(js_name = pinLast)]
+    pub fn pin_last(&mut self) -> f64 {
+        match self.last_hit.take().and_then(|hit| self.pins.pin(&self.engine, hit)) {
+            Some(token) => token as f64,
+            None => -1.0,
+        }
+    }
+
+    /// True when L1 still holds exactly the pinned entry (counted as an L1 hit); false frees
+    /// the token.
+    pub fn pinned(&mut self, token: f64) -> bool {
+        let now = self.now();
+        token >= 0.0 && self.pins.check(&self.engine, token as u64, now)
+    }
+
+    /// Frees a pin (the caller dropped its value).
+    pub fn unpin(&mut self, token: f64) {
+        if token >= 0.0 {
+            self.pins.unpin(token as u64);
+        }
     }
 
     #[wasm_bindgen(js_name = pendingOps)]

@@ -26,9 +26,11 @@
 //!
 //! - [`command`]: the commands and replies.
 //! - [`op`]: one operation's state machine ([`Op`]) and what it asks of the binding ([`Step`]).
+//! - [`pins`]: L1 entries whose decoded value a binding keeps, re-checked instead of re-decoded.
 
 pub mod command;
 pub mod op;
+pub mod pins;
 
 #[cfg(test)]
 mod tests;
@@ -51,6 +53,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use command::{Command, Reply};
 pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken};
+pub use pins::{L1Hit, PinToken, Pins};
 
 /// Everything that shapes an [`Engine`]. [`EngineConfig::for_intent`] gives cachekit-py's
 /// defaults for an intent preset.

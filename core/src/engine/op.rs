@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use super::Engine;
 use super::command::{Command, Reply, escape_glob};
+use super::pins::L1Hit;
 use crate::backpressure::{Admission, Ticket, Wait};
 use crate::breaker::{Outcome as BreakerOutcome, Permit};
 use crate::entry::{self, EntryOptions, Mode};
 use crate::error::{Error, ErrorKind};
+use crate::l1::EntryBytes;
 use crate::metrics::Layer;
 use crate::stampede::{Flight, FlightId, LockAction, LockAttempt, LockReply, Poll};
 use crate::time::Millis;
@@ -263,6 +265,8 @@ pub struct Op {
     done: bool,
     /// The last refusal by the breaker or the limiter, until the binding takes it.
     rejected: Option<Error>,
+    /// The L1 entry an L1 hit decoded, until the binding takes it ([`Op::take_l1_hit`]).
+    l1_hit: Option<EntryBytes>,
 }
 
 enum Gate {
@@ -295,6 +299,7 @@ impl Op {
             wake: Vec::new(),
             done: false,
             rejected: None,
+            l1_hit: None,
         }
     }
 
@@ -542,6 +547,14 @@ impl Op {
         self.rejected.take()
     }
 
+    /// After an L1 hit, the entry it decoded, with its key, for [`super::Pins::pin`]: a binding
+    /// that keeps the decoded value can later ask whether L1 still holds exactly this entry
+    /// instead of decoding again. `None` for every other outcome.
+    pub fn take_l1_hit(&mut self) -> Option<L1Hit> {
+        let entry = self.l1_hit.take()?;
+        Some(L1Hit::new(self.key.clone(), entry))
+    }
+
     /// True once [`Action::Done`] was returned or the operation was abandoned.
     pub fn is_done(&self) -> bool {
         self.done
@@ -568,7 +581,7 @@ impl Op {
         entry::decode(bytes, &self.options(engine))
     }
 
-    fn l1_lookup(&self, engine: &Engine, now: Millis) -> Option<Value> {
+    fn l1_lookup(&mut self, engine: &Engine, now: Millis) -> Option<Value> {
         let l1 = engine.l1.as_ref()?;
         let Some(bytes) = l1.get(&self.key, now) else {
             engine.metrics.record_miss(Layer::L1);
@@ -577,6 +590,7 @@ impl Op {
         match self.decode(engine, &bytes) {
             Ok(v) => {
                 engine.metrics.record_hit(Layer::L1);
+                self.l1_hit = Some(bytes);
                 Some(v)
             }
             Err(e) => {

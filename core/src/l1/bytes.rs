@@ -25,6 +25,14 @@ impl EntryBytes {
         EntryBytes { block, start }
     }
 
+    /// True when both handles point at the same entry (the same block the L1 allocated), not
+    /// merely equal bytes: a replaced entry, even with identical bytes, is a different entry.
+    /// While a handle is held its block cannot be freed, so an address is never reused under it.
+    #[inline]
+    pub fn same_entry(&self, other: &EntryBytes) -> bool {
+        Arc::ptr_eq(&self.block, &other.block) && self.start == other.start
+    }
+
     /// The value bytes.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
@@ -82,5 +90,9 @@ mod tests {
         assert_eq!(Arc::strong_count(&block), 3);
         assert_eq!(b, c);
         assert_eq!(format!("{c:?}"), "EntryBytes(5 bytes)");
+        assert!(b.same_entry(&c));
+        let equal_bytes = EntryBytes::new(Arc::from(&b"keyvalue"[..]), 3);
+        assert_eq!(b, equal_bytes);
+        assert!(!b.same_entry(&equal_bytes));
     }
 }
