@@ -1,7 +1,9 @@
 """cachekit-py 0.24.1 L2-hit throughput for bench/run.mjs: a decorated function with L1 off,
-after a warm-up, in one of three modes (argv: URL N MODE [CONCURRENCY]):
+after a warm-up, in one of four modes (argv: URL N MODE [CONCURRENCY]):
 
   sync        a plain `def`, called sequentially (the RedisBackend's own client)
+  threads     the same `def`, CONCURRENCY threads calling it (the backend's connection pool;
+              the GIL is released while a thread waits for Redis), each on its own argument
   async       an `async def`, awaited sequentially (0.24.1 runs the backend's sync GET in
               the event loop's thread pool: it has no redis.asyncio read path)
   async-conc  the same `async def`, CONCURRENCY calls in flight (asyncio.gather), each on
@@ -12,6 +14,7 @@ import asyncio
 import json
 import os
 import sys
+import threading
 import time
 
 for k in list(os.environ):
@@ -55,6 +58,30 @@ def run_sync():
     return median(samples)
 
 
+def run_threads():
+    for i in range(max(200, conc)):
+        get_user(i % conc)
+    per = n // conc
+    samples = []
+    for _ in range(5):
+        start = threading.Barrier(conc + 1)
+
+        def worker(i):
+            start.wait()
+            for _ in range(per):
+                get_user(i)
+
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(conc)]
+        for t in threads:
+            t.start()
+        start.wait()
+        t0 = time.perf_counter_ns()
+        for t in threads:
+            t.join()
+        samples.append((time.perf_counter_ns() - t0) / (per * conc))
+    return median(samples)
+
+
 async def run_async():
     for i in range(max(200, conc)):
         await get_user_async(i % conc)
@@ -76,5 +103,10 @@ async def run_async():
     return median(samples)
 
 
-ns = run_sync() if mode == "sync" else asyncio.run(run_async())
+if mode == "sync":
+    ns = run_sync()
+elif mode == "threads":
+    ns = run_threads()
+else:
+    ns = asyncio.run(run_async())
 print(json.dumps({"ns_per_op": ns, "mode": mode}))

@@ -96,9 +96,9 @@ export interface L1Options {
    * so that a repeated hit (same key, or same wrapped-function arguments when they are
    * strings, numbers, booleans, null or undefined) returns a copy instead of decoding again;
    * the engine confirms on every use that L1 still holds the entry the value came from.
-   * Default 8 MiB, `0` turns it off; never used with encryption. Values over 1/16 of the
-   * budget, and values JSON cannot say exactly (Date, Buffer, Map, BigInt…), are decoded
-   * every time. */
+   * Each value also counts 64 for its bookkeeping. Default 8 MiB, `0` turns it off; never
+   * used with encryption. Values over 1/16 of the budget, and values JSON cannot say exactly
+   * (Date, Buffer, Map, BigInt…), are decoded every time. */
   decodedBytes?: number;
 }
 
@@ -148,8 +148,8 @@ export interface CacheHealth extends ReturnType<Engine['health']> {
   /** `ioredis`, `ioredis-cluster`, `node-redis`, `node-redis-cluster`, or `memory` (L1-only). */
   redis: string;
   closed: boolean;
-  /** L1 hit values kept decoded ({@link L1Options.decodedBytes}): how many, the characters
-   * of JSON text they hold, and the budget; `null` when off. */
+  /** L1 hit values kept decoded ({@link L1Options.decodedBytes}): how many, what they take
+   * of the budget (JSON text characters + 64 each), and the budget; `null` when off. */
   decoded: { values: number; chars: number; budget: number } | null;
 }
 

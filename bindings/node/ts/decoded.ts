@@ -26,6 +26,10 @@ export const MISS: unique symbol = Symbol('cachekit.miss');
 /** Default budget of kept values, in characters of their JSON text. */
 export const DEFAULT_DECODED_BYTES = 8 << 20;
 
+/** What each kept value costs beyond its JSON text (map entry, token, the engine's pin), in
+ * the budget's units: it bounds how many tiny values are kept. */
+export const PER_VALUE_CHARS = 64;
+
 interface Kept {
   token: number;
   value: unknown;
@@ -33,7 +37,7 @@ interface Kept {
 }
 
 /** Decoded L1 hit values by call signature ({@link argsSignature}), bounded by a budget in
- * characters of JSON text (oldest kept first out). */
+ * characters of JSON text plus {@link PER_VALUE_CHARS} per value (oldest kept first out). */
 export class DecodedValues {
   private readonly kept = new Map<string, Kept>();
   private size = 0;
@@ -61,8 +65,8 @@ export class DecodedValues {
    * one must be that fast start); kept under `sig` when it fits the budget. */
   keep(sig: string, text: string): unknown {
     const value: unknown = JSON.parse(text);
-    const size = text.length;
-    if (size > this.maxEntry) return value;
+    if (text.length > this.maxEntry) return value;
+    const size = text.length + PER_VALUE_CHARS;
     const token = this.engine.pinLast();
     if (token < 0) return value;
     this.drop(sig);
@@ -75,7 +79,7 @@ export class DecodedValues {
     return value;
   }
 
-  /** Values kept, the characters of JSON text they hold, and the budget. */
+  /** Values kept, what they take of the budget, and the budget. */
   stats(): { values: number; chars: number; budget: number } {
     return { values: this.kept.size, chars: this.size, budget: this.budget };
   }
