@@ -323,6 +323,8 @@ export class Cache {
     }
     // An L1 hit comes back as the value alone: no step, no driver, no extra promise.
     if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as T);
+    // A plain read of Redis (the usual L1 miss): one promise for the round trip.
+    if (r.type === 'send' && !r.wake && !r.uncacheable && !r.rejected) return this.driver.read(r).then((o) => this.value(o) as T | undefined);
     return this.getDriven<T>(r);
   }
 

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import type { Command, Engine, EngineError, Outcome, Reply, Step } from './engine';
+import type { Command, Engine, EngineError, FastStart, Outcome, Reply, Step } from './engine';
 import { execute, type RedisAdapter } from './redis';
 
 /** Reports a cache-layer failure (a command error, an uncacheable value). */
@@ -28,6 +28,11 @@ export interface Driven {
 
 /** Refusals by an open breaker or by backpressure reach the report at most this often. */
 const REJECTION_REPORT_MS = 1000;
+
+/** The outcome of a Redis hit returned as its value alone (JSON text or `[value]`). */
+function redisHit(v: string | [unknown]): Outcome {
+  return { kind: 'hit', value: typeof v === 'string' ? JSON.parse(v) : v[0], source: 'redis' };
+}
 
 /** A command that failed (`message`) or timed out (`message` null). */
 class SendFailure {
@@ -192,6 +197,40 @@ export class Driver {
     execute(this.redis, command).catch(() => {});
   }
 
+  /** Hands a `send` step's result to the engine: a failure is reported and fed to
+   * `onError`; a reply goes to `onReplyFast` (a hit that needs nothing more comes back as its
+   * value alone). */
+  private answer(step: Step & { type: 'send' }, r: Reply | SendFailure): FastStart {
+    if (!(r instanceof SendFailure)) return this.engine.onReplyFast(step.op, r);
+    const command = step.command;
+    this.report(
+      r.message === null
+        ? { code: 402, name: 'timeout', message: `${command.name} did not answer in time` }
+        : { code: 403, name: 'backend', message: r.message },
+      command,
+    );
+    return this.engine.onError(step.op, r.message);
+  }
+
+  /**
+   * Drives a read whose first step is a plain `send` (nothing to wake or report): one promise
+   * for the round trip, and a Redis hit settles with its value. Anything else continues in
+   * {@link run}. The L2 hit path of `get`.
+   */
+  read(step: Step & { type: 'send' }): Promise<Outcome> {
+    return this.send(step.command, step.timeout).then((r) => {
+      let next: FastStart;
+      try {
+        next = this.answer(step, r);
+      } catch (e) {
+        this.wake(this.engine.abandon(step.op).wake);
+        throw e;
+      }
+      if (typeof next === 'string' || Array.isArray(next)) return redisHit(next);
+      return this.run(next).then((d) => d.outcome);
+    });
+  }
+
   /** Drives an operation from its first step to its outcome. */
   async run(first: Step, compute?: () => unknown): Promise<Driven> {
     let step = first;
@@ -212,26 +251,14 @@ export class Driver {
             if (step.refreshAhead) result.refreshAhead = true;
             return result as Driven;
           case 'send': {
-            const command = step.command;
-            const r = await this.send(command, step.timeout);
-            if (r instanceof SendFailure) {
-              this.report(
-                r.message === null
-                  ? { code: 402, name: 'timeout', message: `${command.name} did not answer in time` }
-                  : { code: 403, name: 'backend', message: r.message },
-                command,
-              );
-              step = this.engine.onError(step.op, r.message);
-            } else {
-              const next = this.engine.onReplyFast(step.op, r);
-              if (typeof next === 'string' || Array.isArray(next)) {
-                // A Redis hit with nothing left to do: its value alone, no step object.
-                settled = true;
-                result.outcome = { kind: 'hit', value: typeof next === 'string' ? JSON.parse(next) : next[0], source: 'redis' };
-                return result as Driven;
-              }
-              step = next;
+            const next = this.answer(step, await this.send(step.command, step.timeout));
+            if (typeof next === 'string' || Array.isArray(next)) {
+              // A Redis hit with nothing left to do: its value alone, no step object.
+              settled = true;
+              result.outcome = redisHit(next);
+              return result as Driven;
             }
+            step = next;
             break;
           }
           case 'compute': {
