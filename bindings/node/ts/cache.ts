@@ -310,10 +310,8 @@ export class Cache {
    */
   get<T = unknown>(key: string): Promise<T | undefined> {
     const sig = this.decoded && !this.closed && typeof key === 'string' ? 'k' + key : undefined;
-    if (sig !== undefined) {
-      const v = this.decoded!.get(sig);
-      if (v !== MISS) return Promise.resolve(v as T);
-    }
+    const kept = this.kept<T>(sig);
+    if (kept) return kept;
     let r: FastStart;
     try {
       this.check();
@@ -326,6 +324,14 @@ export class Cache {
     // A plain read of Redis (the usual L1 miss): one promise for the round trip.
     if (r.type === 'send' && !r.wake && !r.uncacheable && !r.rejected) return this.driver.read(r).then((o) => this.value(o) as T | undefined);
     return this.getDriven<T>(r);
+  }
+
+  /** A repeated L1 hit: a copy of the value kept under `sig` from the last decode, when the
+   * engine confirms L1 still holds its entry; else `undefined` (take the normal path). */
+  private kept<T>(sig: string | undefined): Promise<T> | undefined {
+    if (sig === undefined) return undefined;
+    const v = this.decoded!.get(sig);
+    return v === MISS ? undefined : Promise.resolve(v as T);
   }
 
   /** The value of a fast start that returned one (JSON text or `[value]`), kept decoded
@@ -409,10 +415,8 @@ export class Cache {
     }
     // Same key, same mode: the value `get` would decode from the same entry.
     const sig = this.decoded ? 'k' + key : undefined;
-    if (sig !== undefined) {
-      const v = this.decoded!.get(sig);
-      if (v !== MISS) return Promise.resolve(v as T);
-    }
+    const kept = this.kept<T>(sig);
+    if (kept) return kept;
     let r: FastStart;
     try {
       r = this.engine.getOrComputeFast(full, req);
@@ -502,11 +506,9 @@ export class Cache {
           keyArgs = Array.isArray(k) ? k : [k];
         }
         if (this.decoded) {
-          // A repeated L1 hit: a copy of the value kept from the last decode, if L1 still
-          // holds its entry.
           sig = argsSignature(prefix, keyArgs);
-          const v = sig === undefined ? MISS : this.decoded.get(sig);
-          if (v !== MISS) return Promise.resolve(v as Awaited<ReturnType<F>>);
+          const kept = this.kept<Awaited<ReturnType<F>>>(sig);
+          if (kept) return kept;
         }
         r = this.engine.callFast(recipe.id, keyArgs);
       } catch (e) {
@@ -546,10 +548,8 @@ export class Cache {
       (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
         if (this.closed) return Promise.reject(errorFor(405, 'the cache was closed'));
         const sig = this.decoded ? argsSignature(prefix, args) : undefined;
-        if (sig !== undefined) {
-          const v = this.decoded!.get(sig);
-          if (v !== MISS) return Promise.resolve(v as Awaited<ReturnType<F>>);
-        }
+        const kept = this.kept<Awaited<ReturnType<F>>>(sig);
+        if (kept) return kept;
         let r: ReturnType<Engine['callFast']>;
         try {
           r = this.engine.callFast(recipe.id, args);

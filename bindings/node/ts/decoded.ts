@@ -86,7 +86,9 @@ export class DecodedValues {
 
   /** Drops every kept value. */
   clear(): void {
-    for (const sig of [...this.kept.keys()]) this.drop(sig);
+    for (const k of this.kept.values()) this.engine.unpin(k.token);
+    this.kept.clear();
+    this.size = 0;
   }
 
   private drop(sig: string): void {

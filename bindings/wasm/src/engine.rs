@@ -12,7 +12,7 @@ use cachekit::backpressure::LimiterConfig;
 use cachekit::breaker::BreakerConfig;
 use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
 use cachekit::engine::{
-    Action, Command, Engine, EngineConfig, Invalidate, L1Hit, Op, Outcome, Pins, Reply, Request, Source, Step,
+    Action, Command, Engine, EngineConfig, Invalidate, Op, Outcome, Pins, Reply, Request, Source, Step, token_from_js,
 };
 use cachekit::entry::Mode;
 use cachekit::l1::L1Config;
@@ -53,10 +53,9 @@ pub struct NativeEngine {
     profiles: Vec<Request>,
     /// Key recipes of wrapped functions (`keyProfile`), by number.
     recipes: Vec<Recipe>,
-    /// L1 entries whose decoded values the TypeScript layer keeps (`pinLast`, `pinned`).
+    /// L1 entries whose decoded values the TypeScript layer keeps (`pinLast`, `pinned`), and
+    /// the hit of the last fast start.
     pins: Pins,
-    /// The entry of the L1 hit the last fast start returned, until `pinLast` or the next call.
-    last_hit: Option<L1Hit>,
 }
 
 /// How a wrapped function's calls are keyed, and the request profile its calls use.
@@ -449,7 +448,11 @@ impl NativeEngine {
     fn start_as(&mut self, fast: bool, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<JsValue> {
         let now = self.now();
         let (mut op, step) = f(&self.engine, now);
-        self.last_hit = if fast { op.take_l1_hit() } else { None };
+        if fast {
+            self.pins.remember(&self.engine, &mut op);
+        } else {
+            self.pins.forget_last();
+        }
         let id = self.next_op;
         self.next_op = self.next_op.wrapping_add(1);
         self.step(id, op, step, fast)
@@ -460,7 +463,7 @@ impl NativeEngine {
     }
 
     fn feed_as(&mut self, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
-        self.last_hit = None;
+        self.pins.forget_last();
         let mut op = self.op(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
@@ -483,7 +486,6 @@ impl NativeEngine {
             profiles: Vec::new(),
             recipes: Vec::new(),
             pins: Pins::new(),
-            last_hit: None,
         })
     }
 
@@ -679,23 +681,20 @@ impl NativeEngine {
     /// or -1 when there is nothing to pin (that call was not an L1 hit, or the cache encrypts).
     #[wasm_bindgen(js_name = pinLast)]
     pub fn pin_last(&mut self) -> f64 {
-        match self.last_hit.take().and_then(|hit| self.pins.pin(&self.engine, hit)) {
-            Some(token) => token as f64,
-            None => -1.0,
-        }
+        self.pins.pin_last(&self.engine).map_or(-1.0, |token| token as f64)
     }
 
     /// True when L1 still holds exactly the pinned entry (counted as an L1 hit); false frees
     /// the token.
     pub fn pinned(&mut self, token: f64) -> bool {
         let now = self.now();
-        token >= 0.0 && self.pins.check(&self.engine, token as u64, now)
+        token_from_js(token).is_some_and(|t| self.pins.check(&self.engine, t, now))
     }
 
     /// Frees a pin (the caller dropped its value).
     pub fn unpin(&mut self, token: f64) {
-        if token >= 0.0 {
-            self.pins.unpin(token as u64);
+        if let Some(t) = token_from_js(token) {
+            self.pins.unpin(t);
         }
     }
 

@@ -53,7 +53,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use command::{Command, Reply};
 pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken};
-pub use pins::{L1Hit, PinToken, Pins};
+pub use pins::{L1Hit, PinToken, Pins, token_from_js};
 
 /// Everything that shapes an [`Engine`]. [`EngineConfig::for_intent`] gives cachekit-py's
 /// defaults for an intent preset.

@@ -27,14 +27,15 @@
 //! let (_, _) = engine.set(req(), &Value::Int(7), 0); // written to L1 at once
 //! let (mut op, _) = engine.get(req(), 1);            // an L1 hit: decoded once
 //! let mut pins = Pins::new();
-//! let token = pins.pin(&engine, op.take_l1_hit().unwrap()).unwrap();
+//! pins.remember(&engine, &mut op);                   // the hit the binding just returned
+//! let token = pins.pin_last(&engine).unwrap();
 //! assert!(pins.check(&engine, token, 2));            // still that entry: reuse the value
 //! let (_, _) = engine.set(req(), &Value::Int(7), 3); // replaced (equal bytes, new entry)
 //! assert!(!pins.check(&engine, token, 4));           // decode again; the token is freed
 //! # Ok::<(), cachekit::Error>(())
 //! ```
 
-use super::Engine;
+use super::{Engine, Op};
 use crate::l1::EntryBytes;
 use crate::metrics::Layer;
 use crate::time::Millis;
@@ -67,11 +68,6 @@ impl L1Hit {
     pub fn key(&self) -> &str {
         &self.key
     }
-
-    /// The entry's stored bytes (what a binding may size a kept value by).
-    pub fn stored_len(&self) -> usize {
-        self.entry.len()
-    }
 }
 
 #[derive(Default)]
@@ -86,12 +82,39 @@ pub struct Pins {
     slots: Vec<Slot>,
     free: Vec<u32>,
     live: usize,
+    /// The L1 hit of the binding's last fast start, until [`Pins::pin_last`] or the next call.
+    last: Option<L1Hit>,
+}
+
+/// A token as a JavaScript number names it; `None` for anything no token can be (negative,
+/// fractional, NaN, beyond 2^53), which therefore names no pin.
+pub fn token_from_js(x: f64) -> Option<PinToken> {
+    (x >= 0.0 && x.fract() == 0.0 && x < (1u64 << 53) as f64).then_some(x as PinToken)
 }
 
 impl Pins {
     /// No pins.
     pub fn new() -> Pins {
         Pins::default()
+    }
+
+    /// Remembers the L1 hit `op` just decoded, if any, as the one [`Pins::pin_last`] pins
+    /// (replacing an earlier one). The binding calls it after every start whose hit it hands
+    /// back as a value; with an encrypting engine, which never pins, nothing is taken.
+    pub fn remember(&mut self, engine: &Engine, op: &mut Op) {
+        self.last = if engine.encrypted() { None } else { op.take_l1_hit() };
+    }
+
+    /// Forgets the remembered hit: the binding's latest call was not a fast start, so the
+    /// value the caller holds is not that hit's.
+    pub fn forget_last(&mut self) {
+        self.last = None;
+    }
+
+    /// Pins the remembered hit (once); `None` when there is none or [`Pins::pin`] refuses.
+    pub fn pin_last(&mut self, engine: &Engine) -> Option<PinToken> {
+        let hit = self.last.take()?;
+        self.pin(engine, hit)
     }
 
     /// Pins the entry of an L1 hit; `None` when the engine encrypts (never pinned) or
@@ -155,8 +178,9 @@ impl Pins {
         self.live == 0
     }
 
-    /// Frees every pin (every token goes stale).
+    /// Frees every pin (every token goes stale) and forgets the remembered hit.
     pub fn clear(&mut self) {
+        self.last = None;
         for index in 0..self.slots.len() {
             if self.slots[index].hit.is_some() {
                 self.release(index);
@@ -222,7 +246,6 @@ mod tests {
         let (v, h) = hit(&e, "k", 1);
         assert_eq!(v, Value::Int(1));
         assert_eq!(h.key(), "k");
-        assert!(h.stored_len() > 0);
         let mut pins = Pins::new();
         let t = pins.pin(&e, h).unwrap();
         let before = l1_hits(&e);
@@ -277,9 +300,31 @@ mod tests {
         assert!(pins.check(&e, ty, 1));
         assert!(!pins.check(&e, 12_345_678, 1));
         assert!(ty < (1 << 53), "tokens are exact JavaScript numbers");
+        assert_eq!(token_from_js(ty as f64), Some(ty));
+        for no in [-1.0, 0.5, f64::NAN, f64::INFINITY, 2f64.powi(53)] {
+            assert_eq!(token_from_js(no), None, "{no}");
+        }
         pins.clear();
         assert!(pins.is_empty());
         assert!(!pins.check(&e, ty, 1));
+    }
+
+    #[test]
+    fn only_the_remembered_hit_is_pinned_once() {
+        let e = engine();
+        set(&e, "k", 1, secs(60), 0);
+        let mut pins = Pins::new();
+        let (mut op, _) = e.get(Request::new("k"), 1);
+        pins.remember(&e, &mut op);
+        assert!(pins.pin_last(&e).is_some());
+        assert!(pins.pin_last(&e).is_none(), "pinned once");
+        let (mut op, _) = e.get(Request::new("k"), 1);
+        pins.remember(&e, &mut op);
+        pins.forget_last();
+        assert!(pins.pin_last(&e).is_none(), "forgotten");
+        let (mut op, _) = e.get(Request::new("missing"), 1);
+        pins.remember(&e, &mut op);
+        assert!(pins.pin_last(&e).is_none(), "a miss is no hit");
     }
 
     #[test]
@@ -295,5 +340,9 @@ mod tests {
         let (v, h) = hit(&enc, "s", 1);
         assert_eq!(v, Value::Int(1));
         assert!(Pins::new().pin(&enc, h).is_none());
+        let (mut op, _) = enc.get(Request::new("s"), 1);
+        let mut pins = Pins::new();
+        pins.remember(&enc, &mut op);
+        assert!(pins.pin_last(&enc).is_none());
     }
 }
