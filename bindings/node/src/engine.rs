@@ -404,9 +404,15 @@ impl NativeEngine {
         } else {
             self.pins.forget_last();
         }
-        let id = self.next_op;
-        self.next_op = self.next_op.wrapping_add(1);
+        let id = self.next_id();
         self.step(js, id, op, step, fast)
+    }
+
+    /// A new operation number: never 0, so that its negation is a different number.
+    fn next_id(&mut self) -> u32 {
+        let id = self.next_op;
+        self.next_op = self.next_op.checked_add(1).unwrap_or(1);
+        id
     }
 
     fn feed(&mut self, js: Js, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
@@ -467,13 +473,24 @@ impl NativeEngine {
         Ok(Raw(self.start(js, |e, now| e.get(req, now))?))
     }
 
-    /// `get` with the fast path: an immediate hit (L1) comes back as its value alone — JSON
-    /// text (a string) or `[value]` — and anything else as the first step.
+    /// `get` with the fast paths: an immediate hit (L1) comes back as its value alone — JSON
+    /// text (a string) or `[value]` —, a plain read of the key ([`Op::plain_read`]) as a
+    /// number — the operation, negated when the command is `getWithTtl` rather than `get` —,
+    /// and anything else as the first step.
     #[napi(js_name = "getFast")]
     pub fn get_fast(&mut self, env: Env, key: Raw, opts: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
         let req = request(js, key.0, opts.0, &self.profiles)?;
-        Ok(Raw(self.start_as(js, true, |e, now| e.get(req, now))?))
+        let now = self.now();
+        let (mut op, step) = self.engine.get(req, now);
+        self.pins.remember(&self.engine, &mut op);
+        let id = self.next_id();
+        if let Some(with_ttl) = op.plain_read(&step) {
+            self.ops.insert(id, op);
+            let n = f64::from(id);
+            return Ok(Raw(js.number(if with_ttl { -n } else { n })?));
+        }
+        Ok(Raw(self.step(js, id, op, step, true)?))
     }
 
     /// `getOrCompute` with the fast path of `getFast`.

@@ -226,8 +226,10 @@ describe('the engine pins', () => {
     assert.equal(e.getFast('k'), '{"v":1}');
     assert.equal(e.get('k').type, 'done');
     assert.equal(e.pinLast(), -1, 'a later call clears the hit');
-    assert.equal(e.getFast('missing').type, 'send');
-    assert.equal(e.pinLast(), -1, 'a miss is not a hit');
+    const read = e.getFast('missing');
+    assert.ok(Number.isInteger(read) && read < 0, 'a plain GET+TTL read (L1 is on)');
+    assert.equal(e.pinLast(), -1, 'a read is not a hit');
+    assert.equal(e.onReplyFast(-read, [null, -2]).outcome.kind, 'miss');
     assert.equal(e.pinned(token), true);
     e.set('k', { v: 1 });
     assert.equal(e.pinned(token), false, 'replaced by equal bytes: a different entry');
@@ -239,6 +241,41 @@ describe('the engine pins', () => {
     enc.set('k', 1);
     assert.deepEqual(enc.getFast('k'), '1');
     assert.equal(enc.pinLast(), -1, 'never with encryption');
+  });
+});
+
+describe('plain reads (getFast returns a number)', () => {
+  const backend = defaultEngineKind() === 'wasm' ? wasmBackend : napiBackend;
+  test('the operation, positive for GET, negated for GET+TTL; the reply finishes it', () => {
+    const e = backend.createEngine({ intent: 'minimal', l1: false });
+    const stored = e.set('k', { v: 1 });
+    assert.equal(e.onReply(stored.op, 'OK').outcome.kind, 'stored');
+    const bytes = stored.command.value;
+    const a = e.getFast('k');
+    const b = e.getFast('k');
+    assert.ok(Number.isInteger(a) && a > 0 && b > 0 && a !== b, `${a} ${b}`);
+    assert.equal(e.onReplyFast(b, bytes), '{"v":1}', 'a Redis hit is its JSON text');
+    assert.equal(e.onReplyFast(a, null).outcome.kind, 'miss');
+    assert.throws(() => e.onReplyFast(a, null), /unknown or finished operation/);
+    // A failed read is a miss; the engine counted the failure.
+    const c = e.getFast('k');
+    assert.equal(e.onError(c, 'ECONNRESET').outcome.kind, 'miss');
+    // With L1 the read also asks for the TTL (bounding the L1 copy).
+    const l1 = backend.createEngine({ intent: 'minimal' });
+    const r = l1.getFast('k');
+    assert.ok(Number.isInteger(r) && r < 0);
+    assert.equal(l1.onReplyFast(-r, [bytes, 30]), '{"v":1}');
+    assert.equal(l1.getFast('k'), '{"v":1}', 'now an L1 hit');
+  });
+
+  test('anything else is still a step: a refused read is done at once', () => {
+    const e = backend.createEngine({ intent: 'minimal', l1: false, breaker: { failureThreshold: 1 } });
+    const op = e.getFast('k');
+    e.onError(op, 'ECONNREFUSED');
+    const refused = e.getFast('k');
+    assert.equal(refused.type, 'done');
+    assert.equal(refused.outcome.kind, 'miss');
+    assert.equal(refused.rejected?.name, 'circuit_open');
   });
 });
 

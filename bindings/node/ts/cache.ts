@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 
-import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, FastStart, KeyRecipe, Outcome, RequestOptions, RequestSpec, Step, TtlSpec } from './engine';
+import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, FastStart, KeyRecipe, Outcome, PlainRead, RequestOptions, RequestSpec, Step, TtlSpec } from './engine';
 import { DEFAULT_DECODED_BYTES, DecodedValues, MISS, argsSignature } from './decoded';
 import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
@@ -312,17 +312,19 @@ export class Cache {
     const sig = this.decoded && !this.closed && typeof key === 'string' ? 'k' + key : undefined;
     const kept = this.kept<T>(sig);
     if (kept) return kept;
-    let r: FastStart;
+    let r: FastStart | PlainRead;
+    let full: string;
     try {
       this.check();
-      r = this.engine.getFast(this.keyFor(key), this.nsProfile);
+      full = this.keyFor(key);
+      r = this.engine.getFast(full, this.nsProfile);
     } catch (e) {
       return Promise.reject(fromEngineError(e));
     }
+    // A plain read of Redis (the usual L1 miss): one promise for the round trip.
+    if (typeof r === 'number') return this.driver.readPlain(r, full, this.outcomeValue) as Promise<T | undefined>;
     // An L1 hit comes back as the value alone: no step, no driver, no extra promise.
     if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as T);
-    // A plain read of Redis (the usual L1 miss): one promise for the round trip.
-    if (r.type === 'send' && !r.wake && !r.uncacheable && !r.rejected) return this.driver.read(r).then((o) => this.value(o) as T | undefined);
     return this.getDriven<T>(r);
   }
 
@@ -345,6 +347,9 @@ export class Cache {
     const outcome = step.type === 'done' ? this.driver.finish(step) : (await this.driver.run(step)).outcome;
     return this.value(outcome) as T | undefined;
   }
+
+  /** {@link value} as a function value, made once (the L2 path of `get` passes it). */
+  private readonly outcomeValue = (o: Outcome): unknown => this.value(o);
 
   private value(o: Outcome): unknown {
     switch (o.kind) {

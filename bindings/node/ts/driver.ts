@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import type { Command, Engine, EngineError, FastStart, Outcome, Reply, Step } from './engine';
+import type { Command, Engine, EngineError, FastStart, Outcome, PlainRead, Reply, Step } from './engine';
 import { execute, type RedisAdapter } from './redis';
 
 /** Reports a cache-layer failure (a command error, an uncacheable value). */
@@ -170,26 +170,31 @@ export class Driver {
    * (an error message, or `null` for a timeout). */
   send(command: Command, timeout?: number): Promise<Reply | SendFailure> {
     const ms = timeout ?? this.engine.commandTimeout();
+    return new Promise<Reply | SendFailure>((settle) => this.watch(command, ms, settle));
+  }
+
+  /** Executes a command and calls `settle` once: with its reply, or with a
+   * {@link SendFailure} when it fails or outlives `timeout` ms (a late reply is ignored). */
+  private watch(command: Command, timeout: number, settle: (r: Reply | SendFailure) => void): void {
     let run: Promise<Reply>;
     try {
       run = execute(this.redis, command);
     } catch (e) {
-      return Promise.resolve(failure(e));
+      settle(failure(e));
+      return;
     }
-    return new Promise<Reply | SendFailure>((settle) => {
-      const now = Date.now();
-      const p: Pending = { deadline: now + ms, settle };
-      this.pending.add(p);
-      this.arm(p.deadline, now);
-      run.then(
-        (reply) => {
-          if (this.finished(p)) settle(reply);
-        },
-        (e: unknown) => {
-          if (this.finished(p)) settle(failure(e));
-        },
-      );
-    });
+    const now = Date.now();
+    const p: Pending = { deadline: now + timeout, settle };
+    this.pending.add(p);
+    this.arm(p.deadline, now);
+    run.then(
+      (reply) => {
+        if (this.finished(p)) settle(reply);
+      },
+      (e: unknown) => {
+        if (this.finished(p)) settle(failure(e));
+      },
+    );
   }
 
   /** Fires a command without waiting (a lock release of an abandoned operation). */
@@ -197,37 +202,46 @@ export class Driver {
     execute(this.redis, command).catch(() => {});
   }
 
-  /** Hands a `send` step's result to the engine: a failure is reported and fed to
-   * `onError`; a reply goes to `onReplyFast` (a hit that needs nothing more comes back as its
-   * value alone). */
-  private answer(step: Step & { type: 'send' }, r: Reply | SendFailure): FastStart {
-    if (!(r instanceof SendFailure)) return this.engine.onReplyFast(step.op, r);
-    const command = step.command;
+  /** Hands a command's result to the engine: a failure is reported and fed to `onError`; a
+   * reply goes to `onReplyFast` (a hit that needs nothing more comes back as its value
+   * alone). */
+  private answer(op: number, command: Command, r: Reply | SendFailure): FastStart {
+    if (!(r instanceof SendFailure)) return this.engine.onReplyFast(op, r);
     this.report(
       r.message === null
         ? { code: 402, name: 'timeout', message: `${command.name} did not answer in time` }
         : { code: 403, name: 'backend', message: r.message },
       command,
     );
-    return this.engine.onError(step.op, r.message);
+    return this.engine.onError(op, r.message);
   }
 
   /**
-   * Drives a read whose first step is a plain `send` (nothing to wake or report): one promise
-   * for the round trip, and a Redis hit settles with its value. Anything else continues in
-   * {@link run}. The L2 hit path of `get`.
+   * Drives a {@link PlainRead} of `key` (the usual L2 path of `get`) and settles with `map`
+   * of its outcome: one promise for the round trip, no step objects; a Redis hit is its value
+   * alone, and anything else continues in {@link run}. `map` may throw (a failed outcome):
+   * the promise rejects with that.
    */
-  read(step: Step & { type: 'send' }): Promise<Outcome> {
-    return this.send(step.command, step.timeout).then((r) => {
-      let next: FastStart;
-      try {
-        next = this.answer(step, r);
-      } catch (e) {
-        this.wake(this.engine.abandon(step.op).wake);
-        throw e;
-      }
-      if (typeof next === 'string' || Array.isArray(next)) return redisHit(next);
-      return this.run(next).then((d) => d.outcome);
+  readPlain<T>(read: PlainRead, key: string, map: (o: Outcome) => T): Promise<T> {
+    const op = Math.abs(read);
+    const command: Command = read > 0 ? { name: 'get', key } : { name: 'getWithTtl', key };
+    const timeout = this.engine.commandTimeout();
+    return new Promise<T>((resolve, reject) => {
+      this.watch(command, timeout, (r) => {
+        try {
+          let next: FastStart;
+          try {
+            next = this.answer(op, command, r);
+          } catch (e) {
+            this.wake(this.engine.abandon(op).wake);
+            throw e;
+          }
+          if (typeof next === 'string' || Array.isArray(next)) resolve(map(redisHit(next)));
+          else resolve(this.run(next).then((d) => map(d.outcome)));
+        } catch (e) {
+          reject(e);
+        }
+      });
     });
   }
 
@@ -251,7 +265,7 @@ export class Driver {
             if (step.refreshAhead) result.refreshAhead = true;
             return result as Driven;
           case 'send': {
-            const next = this.answer(step, await this.send(step.command, step.timeout));
+            const next = this.answer(step.op, step.command, await this.send(step.command, step.timeout));
             if (typeof next === 'string' || Array.isArray(next)) {
               // A Redis hit with nothing left to do: its value alone, no step object.
               settled = true;

@@ -158,6 +158,13 @@ export type RequestSpec = RequestOptions | number | undefined;
  * anything else, the operation's first step. */
 export type FastStart = string | [unknown] | Step;
 
+/** A started operation whose only step is to read the key the call gave from Redis, with
+ * nothing to wake or report (the usual `get` that missed L1): its number, positive when the
+ * command is `{name: 'get', key}`, negated when it is `{name: 'getWithTtl', key}`. The
+ * timeout is {@link Engine.commandTimeout}; the reply goes to {@link Engine.onReplyFast}. A
+ * number instead of a step object: building one costs more than the engine's decision. */
+export type PlainRead = number;
+
 /** How a wrapped function's calls are keyed ({@link Engine.keyProfile}). */
 export type KeyRecipe =
   | { kind: 'default'; namespace?: string | null; function: string; integrity: boolean }
@@ -170,8 +177,9 @@ export interface Engine {
   get(key: string, opts?: RequestSpec): Step;
   set(key: string, value: unknown, opts?: RequestSpec): Step;
   getOrCompute(key: string, opts?: RequestSpec): Step;
-  /** `get`, returning an immediate (L1) hit as its value alone ({@link FastStart}). */
-  getFast(key: string, opts?: RequestSpec): FastStart;
+  /** `get`, returning an immediate (L1) hit as its value alone ({@link FastStart}), and a
+   * plain read of `key` as a {@link PlainRead}. */
+  getFast(key: string, opts?: RequestSpec): FastStart | PlainRead;
   /** `getOrCompute`, returning an immediate (L1) hit as its value alone. */
   getOrComputeFast(key: string, opts?: RequestSpec): FastStart;
   /** Whether the key is in L1 or Redis (`EXISTS`), without reading or decoding the entry;

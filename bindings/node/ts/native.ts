@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import type { Engine, EngineBackend, EngineConfig, FastStart, InvalidateTarget, KeyRecipe, Reply, RequestOptions, RequestSpec, Step } from './engine';
+import type { Engine, EngineBackend, EngineConfig, FastStart, InvalidateTarget, KeyRecipe, PlainRead, Reply, RequestOptions, RequestSpec, Step } from './engine';
 import { fromEngineError, guard } from './errors';
 import { envVar, loadEngineModule } from './loader';
 import type { valueRuntime } from './values';
@@ -133,7 +133,7 @@ class GuardedEngine implements Engine {
       throw fromEngineError(x);
     }
   }
-  getFast(k: string, o?: RequestSpec): FastStart {
+  getFast(k: string, o?: RequestSpec): FastStart | PlainRead {
     try {
       return this.e.getFast(k, o);
     } catch (x) {

@@ -453,9 +453,15 @@ impl NativeEngine {
         } else {
             self.pins.forget_last();
         }
-        let id = self.next_op;
-        self.next_op = self.next_op.wrapping_add(1);
+        let id = self.next_id();
         self.step(id, op, step, fast)
+    }
+
+    /// A new operation number: never 0, so that its negation is a different number.
+    fn next_id(&mut self) -> u32 {
+        let id = self.next_op;
+        self.next_op = self.next_op.checked_add(1).unwrap_or(1);
+        id
     }
 
     fn feed(&mut self, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
@@ -494,11 +500,23 @@ impl NativeEngine {
         self.start(|e, now| e.get(req, now))
     }
 
-    /// `get`; an immediate (L1) hit comes back as `[value]` instead of a step.
+    /// `get` with the fast paths: an immediate (L1) hit comes back as its value alone (JSON
+    /// text or `[value]`), a plain read of the key ([`Op::plain_read`]) as a number — the
+    /// operation, negated when the command is `getWithTtl` rather than `get` —, and anything
+    /// else as the first step.
     #[wasm_bindgen(js_name = getFast)]
     pub fn get_fast(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
         let req = request(&key, &opts, &self.profiles)?;
-        self.start_as(true, |e, now| e.get(req, now))
+        let now = self.now();
+        let (mut op, step) = self.engine.get(req, now);
+        self.pins.remember(&self.engine, &mut op);
+        let id = self.next_id();
+        if let Some(with_ttl) = op.plain_read(&step) {
+            self.ops.insert(id, op);
+            let n = f64::from(id);
+            return Ok(JsValue::from_f64(if with_ttl { -n } else { n }));
+        }
+        Ok(self.step(id, op, step, true)?)
     }
 
     /// `getOrCompute`; an immediate (L1) hit comes back as `[value]` instead of a step.

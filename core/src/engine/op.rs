@@ -83,7 +83,7 @@ pub struct WaitToken(u64);
 const SLOT_BIT: u64 = 1 << 63;
 
 impl WaitToken {
-    fn flight(w: crate::stampede::WaiterId) -> WaitToken {
+    pub(super) fn flight(w: crate::stampede::WaiterId) -> WaitToken {
         WaitToken(w.as_u64() & !SLOT_BIT)
     }
     fn slot(w: crate::backpressure::WaiterId) -> WaitToken {
@@ -545,6 +545,22 @@ impl Op {
     /// the refusal is counted in the metrics either way.
     pub fn take_rejected(&mut self) -> Option<Error> {
         self.rejected.take()
+    }
+
+    /// Whether `step`, this operation's latest, does nothing but read the operation's own key
+    /// from Redis: `Some(false)` for [`Command::Get`], `Some(true)` for [`Command::GetWithTtl`],
+    /// with nobody to wake and no refusal to report. A binding may then send that command
+    /// without building the step (the fast path of a `get` that missed L1: the caller knows the
+    /// key it asked for).
+    pub fn plain_read(&self, step: &Step) -> Option<bool> {
+        if !step.wake.is_empty() || self.rejected.is_some() {
+            return None;
+        }
+        match &step.action {
+            Action::Send(Command::Get { key }) if *key == self.key => Some(false),
+            Action::Send(Command::GetWithTtl { key }) if *key == self.key => Some(true),
+            _ => None,
+        }
     }
 
     /// After an L1 hit, the entry it decoded, with its key, for [`super::Pins::pin`]: a binding

@@ -554,3 +554,41 @@ fn stale_while_revalidate_serves_stale_and_asks_for_a_refresh() {
     let (o, refresh) = hit(&mut r, t);
     assert!(matches!(o, Outcome::Hit { .. }) && refresh, "stale: served, refresh requested");
 }
+
+#[test]
+fn plain_read_names_only_a_bare_read_of_the_own_key() {
+    // Without L1 a get reads with GET; with L1 with GET+TTL (the L1 copy is bounded by it).
+    let e = engine_with(|c| c.l1 = None);
+    let (op, step) = e.get(Request::new("k"), 0);
+    assert_eq!(op.plain_read(&step), Some(false));
+    let e = engine_with(|_| {});
+    let (mut op, step) = e.get(Request::new("k"), 0);
+    assert_eq!(op.plain_read(&step), Some(true));
+    // The reply's step is not a read; neither is a hit, a set or a refused read.
+    let step = op.on_reply(&e, Reply::Array(vec![Reply::Nil, Reply::Int(-2)]), 1);
+    assert_eq!(step.action, Action::Done(Outcome::Miss));
+    assert_eq!(op.plain_read(&step), None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
+    let (op, step) = e.get(Request::new("k"), t);
+    assert!(matches!(step.action, Action::Done(Outcome::Hit { .. })));
+    assert_eq!(op.plain_read(&step), None);
+    let (op, step) = e.set(Request::new("j"), &user(), t);
+    assert!(matches!(step.action, Action::Send(Command::Set { .. })));
+    assert_eq!(op.plain_read(&step), None);
+    let e = engine_with(|c| c.l1 = None);
+    let mut down = FakeRedis { down: true, ..FakeRedis::default() };
+    for _ in 0..6 {
+        drive(&e, e.get(Request::new("k"), t), &mut down, &mut t, || unreachable!());
+    }
+    let (op, step) = e.get(Request::new("k"), t);
+    assert_eq!(step.action, Action::Done(Outcome::Miss), "the open breaker refuses");
+    assert_eq!(op.plain_read(&step), None);
+    // A step that wakes parked callers is not plain either.
+    let woke = Step {
+        wake: vec![WaitToken::flight(crate::stampede::WaiterId::from_u64(7))],
+        action: Action::Send(Command::Get { key: "k".into() }),
+    };
+    let (op, _) = e.get(Request::new("k"), t + 60_000);
+    assert_eq!(op.plain_read(&woke), None);
+}
