@@ -113,10 +113,37 @@ pub fn encode(value: &Value, opts: &EntryOptions<'_>) -> Result<Vec<u8>> {
 /// Reads stored bytes back into a value. Every failure is typed; on a cache read path,
 /// errors whose kind [`is_read_miss`](ErrorKind::is_read_miss) are misses.
 pub fn decode(stored: &[u8], opts: &EntryOptions<'_>) -> Result<Value> {
+    read_payload(&unwrap(stored, opts)?, opts.mode)
+}
+
+/// What [`decode_js`] reads: the value's JSON text, or the value where JSON cannot say it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JsDecoded {
+    /// The value as JSON text ([`crate::js_json`]).
+    Json(String),
+    /// A value JSON cannot say exactly.
+    Value(Value),
+}
+
+/// [`decode`] for the JavaScript bindings: the value's JSON text, written straight from the
+/// payload without building the value ([`crate::js_json::from_msgpack`]), when JSON says it
+/// exactly; else the value. Fails exactly as [`decode`] does.
+pub fn decode_js(stored: &[u8], opts: &EntryOptions<'_>) -> Result<JsDecoded> {
     let payload = unwrap(stored, opts)?;
-    match opts.mode {
-        Mode::Default { .. } => serializer::decode(&payload),
-        Mode::Interop => canonical::decode_value(&payload),
+    if opts.mode == Mode::Interop {
+        // The interop reader's first check, so that the error is the same.
+        python_frame::refuse_frame(&payload)?;
+    }
+    match crate::js_json::from_msgpack(&payload) {
+        Some(json) => Ok(JsDecoded::Json(json)),
+        None => read_payload(&payload, opts.mode).map(JsDecoded::Value),
+    }
+}
+
+fn read_payload(payload: &[u8], mode: Mode) -> Result<Value> {
+    match mode {
+        Mode::Default { .. } => serializer::decode(payload),
+        Mode::Interop => canonical::decode_value(payload),
     }
 }
 
@@ -199,6 +226,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn decode_js_gives_the_json_of_what_decode_gives_and_the_same_errors() {
+        let k = keyring();
+        let odd = Value::map([("at", Value::Bytes(vec![1]))]);
+        for mode in [Mode::Default { integrity: true }, Mode::Default { integrity: false }, Mode::Interop] {
+            for enc in [false, true] {
+                let mut o = EntryOptions::new(mode, "users:get:abc");
+                if enc {
+                    o = o.encrypted(&k);
+                }
+                let bytes = encode(&sample(), &o).unwrap();
+                let json = decode(&bytes, &o).unwrap().js_json().unwrap();
+                assert_eq!(decode_js(&bytes, &o).unwrap(), JsDecoded::Json(json), "{mode:?} {enc}");
+                if mode != Mode::Interop {
+                    let bytes = encode(&odd, &o).unwrap();
+                    assert_eq!(decode_js(&bytes, &o).unwrap(), JsDecoded::Value(odd.clone()));
+                }
+                // The wrong key (AAD), or for plain entries bytes cut short: the same error.
+                let moved = EntryOptions { cache_key: "other", ..o };
+                let cut = &bytes[..bytes.len() - 3];
+                let kind = |r: Result<()>| r.unwrap_err().kind();
+                let (opts, bad) = if enc { (&moved, &bytes[..]) } else { (&o, cut) };
+                assert_eq!(kind(decode_js(bad, opts).map(drop)), kind(decode(bad, opts).map(drop)), "{mode:?} {enc}");
+            }
+        }
+        let frame = b"CK\x03\x00\x00\x00\x00rest";
+        let o = EntryOptions::new(Mode::Interop, "k");
+        assert_eq!(decode_js(frame, &o).unwrap_err().kind(), ErrorKind::PythonFrame);
+        assert_eq!(decode(frame, &o).unwrap_err().kind(), ErrorKind::PythonFrame);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! | [`keys`] | default-mode and interop cache keys | §4, §5 |
 //! | [`crypto`] | master keys, HKDF tenant keys, AAD v0x03, AES-256-GCM, nonces, keyring | §6 |
 //! | [`entry`] | the one entry codec: value + options ⇄ stored bytes | §1 |
+//! | [`js_json`] | a value, or a stored MessagePack document, as JSON text for the JS bindings | — |
 //! | [`python_frame`] | cachekit-py `CK` frames: detect, refuse, inspect | §7 |
 //! | [`ttl`] | TTL validation and rounding, intent presets, the TTL-refresh-on-hit rule | §8 |
 //! | [`stampede`] | in-process single-flight table, distributed fill-lock state machine and release script | §8 |
@@ -44,6 +45,7 @@ pub mod engine;
 pub mod entry;
 pub mod envelope;
 pub mod error;
+pub mod js_json;
 pub mod keys;
 pub mod l1;
 pub mod lz4;

@@ -79,80 +79,9 @@ impl Value {
     }
 
     /// The value as JSON text when `JSON.parse` of it gives exactly what both JS bindings'
-    /// natural mapping builds (null, booleans, safe integers, finite floats, strings, arrays,
-    /// maps with string keys); `None` otherwise (bytes, dates, sets, big or non-finite numbers,
-    /// maps with other keys, nesting beyond 64). `JSON.parse` of small documents is much
-    /// faster than building them property by property through Node-API or js-sys, and its
-    /// result is what the JS layer can keep and copy (`l1.decodedBytes`).
+    /// natural mapping builds; `None` otherwise ([`crate::js_json`] has the rules).
     pub fn js_json(&self) -> Option<String> {
-        fn write(v: &Value, out: &mut String, depth: usize) -> bool {
-            use std::fmt::Write;
-            if depth > 64 {
-                return false;
-            }
-            match v {
-                Value::Nil => out.push_str("null"),
-                Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-                Value::Int(i) if (i.unsigned_abs() as f64) <= JS_MAX_SAFE_INTEGER => {
-                    let _ = write!(out, "{i}");
-                }
-                Value::Float(x) if x.is_finite() => {
-                    let _ = write!(out, "{x}");
-                }
-                Value::Str(s) => string(s, out),
-                Value::Array(items) => {
-                    out.push('[');
-                    for (i, x) in items.iter().enumerate() {
-                        if i > 0 {
-                            out.push(',');
-                        }
-                        if !write(x, out, depth + 1) {
-                            return false;
-                        }
-                    }
-                    out.push(']');
-                }
-                Value::Map(entries) => {
-                    out.push('{');
-                    for (i, (k, x)) in entries.iter().enumerate() {
-                        let Value::Str(k) = k else { return false };
-                        if i > 0 {
-                            out.push(',');
-                        }
-                        string(k, out);
-                        out.push(':');
-                        if !write(x, out, depth + 1) {
-                            return false;
-                        }
-                    }
-                    out.push('}');
-                }
-                _ => return false,
-            }
-            true
-        }
-        fn string(s: &str, out: &mut String) {
-            use std::fmt::Write;
-            out.push('"');
-            let mut start = 0;
-            for (i, b) in s.bytes().enumerate() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    out.push_str(&s[start..i]);
-                    match b {
-                        b'"' => out.push_str("\\\""),
-                        b'\\' => out.push_str("\\\\"),
-                        _ => {
-                            let _ = write!(out, "\\u{:04x}", b);
-                        }
-                    }
-                    start = i + 1;
-                }
-            }
-            out.push_str(&s[start..]);
-            out.push('"');
-        }
-        let mut out = String::with_capacity(64);
-        write(self, &mut out, 0).then_some(out)
+        crate::js_json::from_value(self)
     }
 
     /// A short name of the variant, for error messages.

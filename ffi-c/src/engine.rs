@@ -218,6 +218,8 @@ unsafe fn engine_config(c: &ck_engine_config) -> Result<EngineConfig> {
         delete_unreadable: c.delete_unreadable,
         fail_closed: c.fail_closed,
         tag_prefix: tag_prefix.unwrap_or("cachekit:tag:").to_owned(),
+        // C callers get every hit's value as MessagePack (`Outcome::Hit`), never JSON text.
+        json_hits: false,
     })
 }
 

@@ -592,6 +592,10 @@ impl ck_op {
                 }
                 Err(e) => failed(&mut self.store, out, &e),
             },
+            Outcome::HitJson { .. } => {
+                let e = Error::new(ErrorKind::Internal, "a JSON hit from an engine configured without json_hits");
+                failed(&mut self.store, out, &e);
+            }
             Outcome::Miss => out.kind = CK_OUTCOME_MISS,
             Outcome::Computed { cached } => {
                 out.kind = CK_OUTCOME_COMPUTED;

@@ -189,6 +189,8 @@ fn config_from(js: Js, o: &Opts) -> R<(EngineConfig, Option<Keyring>)> {
     if let Some(p) = o.string(c"tagPrefix")? {
         c.tag_prefix = p;
     }
+    // JSON.parse is the engines' fastest way to build a value (`Outcome::HitJson`).
+    c.json_hits = true;
     let keyring = match o.section(c"encryption")? {
         Some(Some(e)) => Some(keyring_from(js, &e)?),
         _ => None,
@@ -284,7 +286,8 @@ pub fn error_js(js: Js, e: &Error) -> R<V> {
 /// A non-hit outcome's builder code and arguments (see the runtime's `step`).
 fn outcome_args(js: Js, outcome: &Outcome) -> R<(u32, V)> {
     Ok(match outcome {
-        Outcome::Hit { value, .. } => (37, ToJs::new(js, false).value(value)?), // not reached: hit_js
+        // Not reached: hits are built by `hit_js`.
+        Outcome::Hit { .. } | Outcome::HitJson { .. } => (37, hit_value(js, outcome)?),
         Outcome::Miss => (30, js.undefined()?),
         Outcome::Computed { cached } => (31, js.boolean(*cached)?),
         Outcome::Stored { redis } => (32, js.boolean(*redis)?),
@@ -295,34 +298,30 @@ fn outcome_args(js: Js, outcome: &Outcome) -> R<(u32, V)> {
     })
 }
 
-/// A hit's value as it crosses to JavaScript on the fast paths: its JSON text (a string,
-/// for `JSON.parse`) when JSON says it exactly, else the value in a one-element array.
-fn hit_value(js: Js, value: &cachekit::Value) -> R<V> {
-    match value.js_json() {
-        Some(text) => js.string(&text),
-        None => {
+/// A hit's value as it crosses to JavaScript: its JSON text (a string, for `JSON.parse`), or,
+/// for a value JSON cannot say (a plain [`Outcome::Hit`] from this engine), the value in a
+/// one-element array.
+fn hit_value(js: Js, hit: &Outcome) -> R<V> {
+    match hit {
+        Outcome::HitJson { json, .. } => js.string(json),
+        Outcome::Hit { value, .. } => {
             let a = js.array(1)?;
             js.set_element(a, 0, ToJs::new(js, false).value(value)?)?;
             Ok(a)
         }
+        _ => ck(ErrorKind::Internal, "not a hit"),
     }
 }
 
-/// The step of a hit, built by the runtime's `hitStep` (fast path: JSON text when it can).
-fn hit_js(
-    js: Js,
-    id: u32,
-    wake: &[cachekit::engine::WaitToken],
-    value: &cachekit::Value,
-    source: Source,
-    refresh_ahead: bool,
-) -> R<V> {
+/// The step of a hit, built by the runtime's `hitStep` (its value as JSON text when it can).
+fn hit_js(js: Js, id: u32, wake: &[cachekit::engine::WaitToken], hit: &Outcome, refresh_ahead: bool) -> R<V> {
     let f = crate::value::builder(js, Builder::Hit)?;
     let undef = js.undefined()?;
     let wake = if wake.is_empty() { undef } else { tokens(js, wake)? };
-    let (v, json) = match value.js_json() {
-        Some(text) => (undef, js.string(&text)?),
-        None => (ToJs::new(js, false).value(value)?, undef),
+    let (v, json, source) = match hit {
+        Outcome::HitJson { json, source } => (undef, js.string(json)?, source),
+        Outcome::Hit { value, source } => (ToJs::new(js, false).value(value)?, undef, source),
+        _ => return ck(ErrorKind::Internal, "not a hit"),
     };
     let source = js.number(match source {
         Source::L1 => 0.0,
@@ -361,11 +360,11 @@ impl NativeEngine {
     }
 
     fn step_object(&self, js: Js, id: u32, op: &mut Op, step: &Step, fast: bool) -> R<V> {
-        if let Action::Done(Outcome::Hit { value, source }) = &step.action {
+        if let Action::Done(hit @ (Outcome::Hit { .. } | Outcome::HitJson { .. })) = &step.action {
             if fast && !op.refresh_ahead() && step.wake.is_empty() {
-                return hit_value(js, value);
+                return hit_value(js, hit);
             }
-            return hit_js(js, id, &step.wake, value, *source, op.refresh_ahead());
+            return hit_js(js, id, &step.wake, hit, op.refresh_ahead());
         }
         let u = js.undefined()?;
         let wake = if step.wake.is_empty() { u } else { tokens(js, &step.wake)? };

@@ -96,6 +96,10 @@ pub struct EngineConfig {
     pub fail_closed: bool,
     /// Prefix of tag-set keys: a tag `t` lives at `{tag_prefix}{t}`.
     pub tag_prefix: String,
+    /// Hand out hits as [`Outcome::HitJson`] (JSON text, the value never built) when JSON
+    /// says the value exactly: the JavaScript bindings, whose fastest way to build a value is
+    /// `JSON.parse`. Other bindings leave it off and always get [`Outcome::Hit`].
+    pub json_hits: bool,
 }
 
 impl EngineConfig {
@@ -119,6 +123,7 @@ impl EngineConfig {
             delete_unreadable: true,
             fail_closed: false,
             tag_prefix: "cachekit:tag:".to_owned(),
+            json_hits: false,
         }
     }
 

@@ -116,6 +116,15 @@ pub enum Outcome {
         /// Where it came from.
         source: Source,
     },
+    /// A hit as the JSON text of its value, when the engine hands hits out so
+    /// ([`EngineConfig::json_hits`](super::EngineConfig::json_hits)) and JSON says the value
+    /// exactly ([`crate::js_json`]); other hits are [`Outcome::Hit`].
+    HitJson {
+        /// The value as JSON text.
+        json: String,
+        /// Where it came from.
+        source: Source,
+    },
     /// Nothing readable was cached (`get`). Unreadable entries are misses too (counted).
     Miss,
     /// `get_or_compute` ran the computation; return the value the binding computed.
@@ -314,8 +323,8 @@ impl Op {
 
     pub(super) fn start_get(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
         let mut op = Op::new(engine, Kind::Get, req, now);
-        if let Some(value) = op.l1_lookup(engine, now) {
-            op.finish(Outcome::Hit { value, source: Source::L1 });
+        if let Some(hit) = op.l1_lookup(engine, now) {
+            op.finish(hit);
         } else {
             op.phase = Phase::Read;
         }
@@ -353,8 +362,8 @@ impl Op {
 
     pub(super) fn start_get_or_compute(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
         let mut op = Op::new(engine, Kind::GetOrCompute, req, now);
-        if let Some(value) = op.l1_lookup(engine, now) {
-            op.finish(Outcome::Hit { value, source: Source::L1 });
+        if let Some(hit) = op.l1_lookup(engine, now) {
+            op.finish(hit);
         } else {
             match engine.flights.begin(&op.key, now) {
                 Flight::Leader(f) => {
@@ -593,21 +602,32 @@ impl Op {
         self.wake.extend(wake.waiters.into_iter().map(WaitToken::flight));
     }
 
-    fn decode(&self, engine: &Engine, bytes: &[u8]) -> Result<Value, Error> {
-        entry::decode(bytes, &self.options(engine))
+    /// The outcome of a hit on `bytes`: [`Outcome::HitJson`] when the engine hands hits out as
+    /// JSON and JSON says the value exactly, else [`Outcome::Hit`]; an error when they cannot
+    /// be read.
+    fn hit(&self, engine: &Engine, bytes: &[u8], source: Source) -> Result<Outcome, Error> {
+        let opts = self.options(engine);
+        if !engine.config.json_hits {
+            return entry::decode(bytes, &opts).map(|value| Outcome::Hit { value, source });
+        }
+        Ok(match entry::decode_js(bytes, &opts)? {
+            entry::JsDecoded::Json(json) => Outcome::HitJson { json, source },
+            entry::JsDecoded::Value(value) => Outcome::Hit { value, source },
+        })
     }
 
-    fn l1_lookup(&mut self, engine: &Engine, now: Millis) -> Option<Value> {
+    /// The L1 hit's outcome, if L1 holds a readable entry for the key.
+    fn l1_lookup(&mut self, engine: &Engine, now: Millis) -> Option<Outcome> {
         let l1 = engine.l1.as_ref()?;
         let Some(bytes) = l1.get(&self.key, now) else {
             engine.metrics.record_miss(Layer::L1);
             return None;
         };
-        match self.decode(engine, &bytes) {
-            Ok(v) => {
+        match self.hit(engine, &bytes, Source::L1) {
+            Ok(hit) => {
                 engine.metrics.record_hit(Layer::L1);
                 self.l1_hit = Some(bytes);
-                Some(v)
+                Some(hit)
             }
             Err(e) => {
                 // Only reachable if the configuration changed under the same key (mode, key).
@@ -828,12 +848,12 @@ impl Op {
         };
         let mut unreadable = false;
         if let Some(b) = bytes {
-            match self.decode(engine, &b) {
-                Ok(value) => {
+            match self.hit(engine, &b, Source::Redis) {
+                Ok(hit) => {
                     engine.metrics.record_hit(Layer::Redis);
                     self.stored = Some(b.into());
                     self.l1_store(engine, now, remaining);
-                    self.outcome = Some(Outcome::Hit { value, source: Source::Redis });
+                    self.outcome = Some(hit);
                     if let Some(f) = self.leader.take() {
                         let shared = self.stored.clone().expect("just stored");
                         self.wake_flight(engine.flights.complete(f, Ok(shared)));
@@ -914,10 +934,7 @@ impl Op {
                 Phase::Follow(waiter) => match engine.flights.poll(waiter, now) {
                     Ok(Poll::Ready { outcome, .. }) => {
                         let outcome = match outcome.as_ref() {
-                            Ok(bytes) => match self.decode(engine, bytes) {
-                                Ok(value) => Outcome::Hit { value, source: Source::Shared },
-                                Err(e) => Outcome::Failed(e),
-                            },
+                            Ok(bytes) => self.hit(engine, bytes, Source::Shared).unwrap_or_else(Outcome::Failed),
                             Err(e) => Outcome::Failed(e.clone()),
                         };
                         self.finish(outcome);

@@ -592,3 +592,42 @@ fn plain_read_names_only_a_bare_read_of_the_own_key() {
     let (op, _) = e.get(Request::new("k"), t + 60_000);
     assert_eq!(op.plain_read(&woke), None);
 }
+
+#[test]
+fn json_hits_hand_out_json_text_from_every_source() {
+    let json = r#"{"id":42,"name":"alice"}"#;
+    let hit = |source| Action::Done(Outcome::HitJson { json: json.to_owned(), source });
+    let e = engine_with(|c| {
+        c.json_hits = true;
+        c.lock = None;
+    });
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
+    // L1.
+    assert_eq!(e.get(Request::new("k"), t).1.action, hit(Source::L1));
+    // Redis: another engine (another process) reads the same bytes.
+    let other = engine_with(|c| c.json_hits = true);
+    let (out, _) = drive(&other, other.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(Action::Done(out), hit(Source::Redis));
+    // Shared: a follower of the computing caller.
+    let (mut leader, s1) = e.get_or_compute(Request::new("hot"), t);
+    let (mut follower, _) = e.get_or_compute(Request::new("hot"), t);
+    let Action::Send(cmd) = s1.action else { panic!() };
+    leader.on_reply(&e, r.exec(&cmd), t);
+    let Action::Send(cmd) = leader.on_computed(&e, Ok(&user()), t).action else { panic!() };
+    leader.on_reply(&e, r.exec(&cmd), t);
+    assert_eq!(follower.resume(&e, t).action, hit(Source::Shared));
+    // A value JSON cannot say exactly is still a value; an engine without the flag never
+    // hands out JSON.
+    let bytes = Value::map([("b", Value::Bytes(vec![1, 2]))]);
+    drive(&e, e.set(Request::new("b"), &bytes, t), &mut r, &mut t, || unreachable!());
+    assert_eq!(e.get(Request::new("b"), t).1.action, Action::Done(Outcome::Hit { value: bytes, source: Source::L1 }));
+    let plain = engine_with(|_| {});
+    let (out, _) = drive(&plain, plain.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Hit { value: user(), source: Source::Redis });
+    // Unreadable bytes are a counted miss, as without the flag.
+    r.strings.insert("bad".into(), (b"\x00garbage".to_vec(), None));
+    let (out, _) = drive(&other, other.get(Request::new("bad"), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Miss);
+    assert!(other.metrics().snapshot().errors.iter().any(|(_, n)| *n > 0));
+}
