@@ -207,7 +207,10 @@ impl AdaptiveTimeout {
             && now >= s.cached_at
             && now - s.cached_at < self.config.refresh_interval;
         if !fresh {
-            let (_, _, timeout) = self.compute(&mut s, now);
+            // Only the P99 matters here (one selection, not the snapshot's three).
+            let n = self.window(&mut s, now);
+            let timeout =
+                if n == 0 { self.config.max_timeout } else { self.timeout_for(n, percentile(&mut s.scratch, 9_900)) };
             s.cached = Some(timeout);
             s.cached_at = now;
             s.since_refresh = 0;
@@ -241,25 +244,33 @@ impl AdaptiveTimeout {
 
     /// (samples in window, [p50, p95, p99], timeout).
     fn compute(&self, s: &mut Inner, now: Millis) -> (usize, Option<[f64; 3]>, Millis) {
+        let n = self.window(s, now);
+        if n == 0 {
+            return (0, None, self.config.max_timeout);
+        }
+        let p99 = percentile(&mut s.scratch, 9_900);
+        let p95 = percentile(&mut s.scratch, 9_500);
+        let p50 = percentile(&mut s.scratch, 5_000);
+        (n, Some([p50, p95, p99]), self.timeout_for(n, p99))
+    }
+
+    /// Copies the samples still in the window at `now` into the scratch buffer; their count.
+    fn window(&self, s: &mut Inner, now: Millis) -> usize {
         let cutoff = now.saturating_sub(self.config.max_age);
         let Inner { ring, scratch, .. } = s;
         scratch.clear();
         scratch.extend(ring.iter().filter(|&&(t, _)| t >= cutoff).map(|&(_, v)| v));
-        let n = scratch.len();
-        if n == 0 {
-            return (0, None, self.config.max_timeout);
+        scratch.len()
+    }
+
+    /// The timeout for a window of `n` samples whose P99 is `p99`.
+    fn timeout_for(&self, n: usize, p99: f64) -> Millis {
+        if n < self.config.min_samples {
+            return self.config.max_timeout;
         }
-        let p99 = percentile(scratch, 9_900);
-        let p95 = percentile(scratch, 9_500);
-        let p50 = percentile(scratch, 5_000);
-        let timeout = if n < self.config.min_samples {
-            self.config.max_timeout
-        } else {
-            let raw = p99 * self.config.multiplier + self.config.margin as f64;
-            // `as` saturates for out-of-range floats; the clamp then bounds it.
-            (raw.ceil() as Millis).clamp(self.config.min_timeout, self.config.max_timeout)
-        };
-        (n, Some([p50, p95, p99]), timeout)
+        let raw = p99 * self.config.multiplier + self.config.margin as f64;
+        // `as` saturates for out-of-range floats; the clamp then bounds it.
+        (raw.ceil() as Millis).clamp(self.config.min_timeout, self.config.max_timeout)
     }
 }
 
