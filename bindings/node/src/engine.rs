@@ -12,7 +12,6 @@
 //! The engine reads its own monotonic clock; sleeps are relative delays. Wake tokens are
 //! numbers, only ever compared with each other.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,7 +24,7 @@ use cachekit::backpressure::LimiterConfig;
 use cachekit::breaker::BreakerConfig;
 use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
 use cachekit::engine::{
-    Action, Command, Engine, EngineConfig, Invalidate, Op, Outcome, Pins, Reply, Request, Source, Step, token_from_js,
+    Action, Command, Engine, EngineConfig, Invalidate, Op, Ops, Outcome, Reply, Request, Source, Step, token_from_js,
 };
 use cachekit::entry::Mode;
 use cachekit::l1::L1Config;
@@ -46,15 +45,13 @@ type V = sys::napi_value;
 pub struct NativeEngine {
     engine: Arc<Engine>,
     epoch: Instant,
-    ops: HashMap<u32, Op>,
-    next_op: u32,
+    /// Operations in progress by number, and the L1 hits whose decoded values the TypeScript
+    /// layer keeps (`pinLast`, `pinned`).
+    ops: Ops,
     /// Request options registered with `profile()`, by number.
     profiles: Vec<Request>,
     /// Key recipes registered with `keyProfile()` (wrapped functions), by number.
     recipes: Vec<Recipe>,
-    /// L1 entries whose decoded values the TypeScript layer keeps (`pinLast`, `pinned`), and
-    /// the hit of the last fast start.
-    pins: Pins,
 }
 
 /// How a wrapped function's calls are keyed, and the request profile its calls use.
@@ -337,13 +334,6 @@ impl NativeEngine {
         self.epoch.elapsed().as_millis() as u64
     }
 
-    fn op(&mut self, id: u32) -> R<Op> {
-        match self.ops.remove(&id) {
-            Some(op) => Ok(op),
-            None => ck(ErrorKind::Internal, format!("unknown or finished operation {id}")),
-        }
-    }
-
     /// Turns a step into its object; keeps the operation unless it is done. With `fast`, a
     /// finished hit that needs nothing more (no refresh ahead) is returned as its value
     /// alone ([`hit_value`]) instead of a step.
@@ -354,7 +344,7 @@ impl NativeEngine {
             js.set_named(obj, c"rejected", error_js(js, &e)?)?;
         }
         if !matches!(step.action, Action::Done(_)) {
-            self.ops.insert(id, op);
+            self.ops.keep(id, op);
         }
         Ok(obj)
     }
@@ -398,20 +388,8 @@ impl NativeEngine {
     fn start_as(&mut self, js: Js, fast: bool, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<V> {
         let now = self.now();
         let (mut op, step) = f(&self.engine, now);
-        if fast {
-            self.pins.remember(&self.engine, &mut op);
-        } else {
-            self.pins.forget_last();
-        }
-        let id = self.next_id();
+        let id = self.ops.begin(&self.engine, fast, &mut op);
         self.step(js, id, op, step, fast)
-    }
-
-    /// A new operation number: never 0, so that its negation is a different number.
-    fn next_id(&mut self) -> u32 {
-        let id = self.next_op;
-        self.next_op = self.next_op.checked_add(1).unwrap_or(1);
-        id
     }
 
     fn feed(&mut self, js: Js, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
@@ -419,8 +397,7 @@ impl NativeEngine {
     }
 
     fn feed_as(&mut self, js: Js, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<V> {
-        self.pins.forget_last();
-        let mut op = self.op(id)?;
+        let mut op = self.ops.take(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
         self.step(js, id, op, step, fast)
@@ -457,11 +434,9 @@ impl NativeEngine {
         Ok(NativeEngine {
             engine: Arc::new(engine),
             epoch: Instant::now(),
-            ops: HashMap::new(),
-            next_op: 1,
+            ops: Ops::new(),
             profiles: Vec::new(),
             recipes: Vec::new(),
-            pins: Pins::new(),
         })
     }
 
@@ -482,10 +457,9 @@ impl NativeEngine {
         let req = request(js, key.0, opts.0, &self.profiles)?;
         let now = self.now();
         let (mut op, step) = self.engine.get(req, now);
-        self.pins.remember(&self.engine, &mut op);
-        let id = self.next_id();
+        let id = self.ops.begin(&self.engine, true, &mut op);
         if let Some(with_ttl) = op.plain_read(&step) {
-            self.ops.insert(id, op);
+            self.ops.keep(id, op);
             let n = f64::from(id);
             return Ok(Raw(js.number(if with_ttl { -n } else { n })?));
         }
@@ -685,7 +659,7 @@ impl NativeEngine {
     pub fn abandon(&mut self, env: Env, op: u32) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
         let out = Out::new(js)?;
-        if let Some(mut o) = self.ops.remove(&op) {
+        if let Some(mut o) = self.ops.remove(op) {
             let now = self.now();
             let (wake, release) = o.abandon(&self.engine, now);
             out.val(c"wake", tokens(js, &wake)?)?;
@@ -716,7 +690,7 @@ impl NativeEngine {
     /// or -1 when there is nothing to pin (that call was not an L1 hit, or the cache encrypts).
     #[napi(js_name = "pinLast")]
     pub fn pin_last(&mut self) -> f64 {
-        self.pins.pin_last(&self.engine).map_or(-1.0, |token| token as f64)
+        self.ops.pins.pin_last(&self.engine).map_or(-1.0, |token| token as f64)
     }
 
     /// True when L1 still holds exactly the pinned entry (counted as an L1 hit); false frees
@@ -724,14 +698,14 @@ impl NativeEngine {
     #[napi]
     pub fn pinned(&mut self, token: f64) -> bool {
         let now = self.now();
-        token_from_js(token).is_some_and(|t| self.pins.check(&self.engine, t, now))
+        token_from_js(token).is_some_and(|t| self.ops.pins.check(&self.engine, t, now))
     }
 
     /// Frees a pin (the caller dropped its value).
     #[napi]
     pub fn unpin(&mut self, token: f64) {
         if let Some(t) = token_from_js(token) {
-            self.pins.unpin(t);
+            self.ops.pins.unpin(t);
         }
     }
 

@@ -2,8 +2,6 @@
 //! request engine, driven from JavaScript. Steps, commands and outcomes are the plain objects
 //! of `bindings/node/ts/engine.ts`. The clock is JavaScript's `performance.now()`.
 
-use std::collections::HashMap;
-
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
@@ -12,7 +10,7 @@ use cachekit::backpressure::LimiterConfig;
 use cachekit::breaker::BreakerConfig;
 use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
 use cachekit::engine::{
-    Action, Command, Engine, EngineConfig, Invalidate, Op, Outcome, Pins, Reply, Request, Source, Step, token_from_js,
+    Action, Command, Engine, EngineConfig, Invalidate, Op, Ops, Outcome, Reply, Request, Source, Step, token_from_js,
 };
 use cachekit::entry::Mode;
 use cachekit::l1::L1Config;
@@ -48,14 +46,12 @@ fn clock() -> f64 {
 pub struct NativeEngine {
     engine: Engine,
     epoch: f64,
-    ops: HashMap<u32, Op>,
-    next_op: u32,
+    /// Operations in progress by number, and the L1 hits whose decoded values the TypeScript
+    /// layer keeps (`pinLast`, `pinned`).
+    ops: Ops,
     profiles: Vec<Request>,
     /// Key recipes of wrapped functions (`keyProfile`), by number.
     recipes: Vec<Recipe>,
-    /// L1 entries whose decoded values the TypeScript layer keeps (`pinLast`, `pinned`), and
-    /// the hit of the last fast start.
-    pins: Pins,
 }
 
 /// How a wrapped function's calls are keyed, and the request profile its calls use.
@@ -394,13 +390,6 @@ impl NativeEngine {
         (clock() - self.epoch).max(0.0) as u64
     }
 
-    fn op(&mut self, id: u32) -> R<Op> {
-        match self.ops.remove(&id) {
-            Some(op) => Ok(op),
-            None => ck(ErrorKind::Internal, format!("unknown or finished operation {id}")),
-        }
-    }
-
     /// Turns a step into its object; keeps the operation unless it is done. With `fast`, a
     /// finished hit that needs nothing more comes back as its value alone instead of a step:
     /// its JSON text (a string, for `JSON.parse`) when JSON says it exactly ([`Outcome::HitJson`]),
@@ -445,7 +434,7 @@ impl NativeEngine {
             }
         }
         if !matches!(step.action, Action::Done(_)) {
-            self.ops.insert(id, op);
+            self.ops.keep(id, op);
         }
         Ok(o.into_js())
     }
@@ -457,20 +446,8 @@ impl NativeEngine {
     fn start_as(&mut self, fast: bool, f: impl FnOnce(&Engine, u64) -> (Op, Step)) -> R<JsValue> {
         let now = self.now();
         let (mut op, step) = f(&self.engine, now);
-        if fast {
-            self.pins.remember(&self.engine, &mut op);
-        } else {
-            self.pins.forget_last();
-        }
-        let id = self.next_id();
+        let id = self.ops.begin(&self.engine, fast, &mut op);
         self.step(id, op, step, fast)
-    }
-
-    /// A new operation number: never 0, so that its negation is a different number.
-    fn next_id(&mut self) -> u32 {
-        let id = self.next_op;
-        self.next_op = self.next_op.checked_add(1).unwrap_or(1);
-        id
     }
 
     fn feed(&mut self, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
@@ -478,8 +455,7 @@ impl NativeEngine {
     }
 
     fn feed_as(&mut self, fast: bool, id: u32, f: impl FnOnce(&mut Op, &Engine, u64) -> Step) -> R<JsValue> {
-        self.pins.forget_last();
-        let mut op = self.op(id)?;
+        let mut op = self.ops.take(id)?;
         let now = self.now();
         let step = f(&mut op, &self.engine, now);
         self.step(id, op, step, fast)
@@ -493,15 +469,7 @@ impl NativeEngine {
     pub fn new(config: JsValue) -> Result<NativeEngine, Fail> {
         let (config, keyring) = config_from(&Opts::new(&config, "engine config")?)?;
         let engine = Engine::new(config, keyring)?;
-        Ok(NativeEngine {
-            engine,
-            epoch: clock(),
-            ops: HashMap::new(),
-            next_op: 1,
-            profiles: Vec::new(),
-            recipes: Vec::new(),
-            pins: Pins::new(),
-        })
+        Ok(NativeEngine { engine, epoch: clock(), ops: Ops::new(), profiles: Vec::new(), recipes: Vec::new() })
     }
 
     pub fn get(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
@@ -518,10 +486,9 @@ impl NativeEngine {
         let req = request(&key, &opts, &self.profiles)?;
         let now = self.now();
         let (mut op, step) = self.engine.get(req, now);
-        self.pins.remember(&self.engine, &mut op);
-        let id = self.next_id();
+        let id = self.ops.begin(&self.engine, true, &mut op);
         if let Some(with_ttl) = op.plain_read(&step) {
-            self.ops.insert(id, op);
+            self.ops.keep(id, op);
             let n = f64::from(id);
             return Ok(JsValue::from_f64(if with_ttl { -n } else { n }));
         }
@@ -681,7 +648,7 @@ impl NativeEngine {
     /// Abandons an operation: `{wake, release}`.
     pub fn abandon(&mut self, op: u32) -> Result<JsValue, Fail> {
         let out = Out::new();
-        if let Some(mut o) = self.ops.remove(&op) {
+        if let Some(mut o) = self.ops.remove(op) {
             let now = self.now();
             let (wake, release) = o.abandon(&self.engine, now);
             out.val("wake", &tokens(&wake));
@@ -708,20 +675,20 @@ impl NativeEngine {
     /// or -1 when there is nothing to pin (that call was not an L1 hit, or the cache encrypts).
     #[wasm_bindgen(js_name = pinLast)]
     pub fn pin_last(&mut self) -> f64 {
-        self.pins.pin_last(&self.engine).map_or(-1.0, |token| token as f64)
+        self.ops.pins.pin_last(&self.engine).map_or(-1.0, |token| token as f64)
     }
 
     /// True when L1 still holds exactly the pinned entry (counted as an L1 hit); false frees
     /// the token.
     pub fn pinned(&mut self, token: f64) -> bool {
         let now = self.now();
-        token_from_js(token).is_some_and(|t| self.pins.check(&self.engine, t, now))
+        token_from_js(token).is_some_and(|t| self.ops.pins.check(&self.engine, t, now))
     }
 
     /// Frees a pin (the caller dropped its value).
     pub fn unpin(&mut self, token: f64) {
         if let Some(t) = token_from_js(token) {
-            self.pins.unpin(t);
+            self.ops.pins.unpin(t);
         }
     }
 

@@ -27,9 +27,11 @@
 //! - [`command`]: the commands and replies.
 //! - [`op`]: one operation's state machine ([`Op`]) and what it asks of the binding ([`Step`]).
 //! - [`pins`]: L1 entries whose decoded value a binding keeps, re-checked instead of re-decoded.
+//! - [`ops`]: the operations a binding has in progress, by number, with its pins.
 
 pub mod command;
 pub mod op;
+pub mod ops;
 pub mod pins;
 
 #[cfg(test)]
@@ -53,6 +55,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use command::{Command, Reply};
 pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken};
+pub use ops::Ops;
 pub use pins::{L1Hit, PinToken, Pins, token_from_js};
 
 /// Everything that shapes an [`Engine`]. [`EngineConfig::for_intent`] gives cachekit-py's
