@@ -149,21 +149,30 @@ fn int(i: i128, out: &mut String) -> bool {
     if (i.unsigned_abs() as f64) > JS_MAX_SAFE_INTEGER {
         return false;
     }
-    let _ = write!(out, "{i}");
+    out.push_str(itoa::Buffer::new().format(i));
     true
 }
 
-/// A finite float, in Rust's shortest round-trip form (which `JSON.parse` reads back exactly).
+/// A finite float, in its shortest round-trip form (Ryū: `97.5`, `1e100`, `-0.0`), which
+/// `JSON.parse` reads back exactly.
 fn float(x: f64, out: &mut String) -> bool {
     if !x.is_finite() {
         return false;
     }
-    let _ = write!(out, "{x}");
+    out.push_str(ryu::Buffer::new().format_finite(x));
     true
 }
 
 fn string(s: &str, out: &mut String) {
     out.push('"');
+    // Most strings need no escape: one branch-free pass (it vectorizes) finds that out, and
+    // the string goes in whole.
+    let plain = !s.bytes().fold(false, |any, b| any | (b == b'"') | (b == b'\\') | (b < 0x20));
+    if plain {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, b) in s.bytes().enumerate() {
         if b == b'"' || b == b'\\' || b < 0x20 {
@@ -211,8 +220,6 @@ mod tests {
         assert_eq!(from_value(&v).as_deref(), Some(text));
         let bytes = crate::serializer::encode(&v).unwrap();
         assert_eq!(from_msgpack(&bytes).as_deref(), Some(text));
-        assert_eq!(from_value(&Value::Float(1.0)).as_deref(), Some("1"));
-        assert_eq!(from_value(&Value::Float(-0.0)).as_deref(), Some("-0"));
     }
 
     #[test]
@@ -286,7 +293,37 @@ mod tests {
         })
     }
 
+    #[test]
+    fn numbers_in_shortest_round_trip_form() {
+        let text = |v: Value| from_value(&v).unwrap();
+        assert_eq!(text(Value::Float(97.5)), "97.5");
+        assert_eq!(text(Value::Float(1.0)), "1.0");
+        assert_eq!(text(Value::Float(1e100)), "1e100");
+        assert_eq!(text(Value::Float(-0.0)), "-0.0");
+        assert_eq!(text(Value::Float(5e-324)), "5e-324");
+        assert_eq!(text(Value::Int((-(1i64 << 53) + 1).into())), "-9007199254740991");
+        assert_eq!(from_value(&Value::Int((1i64 << 53).into())), None, "past 2^53 - 1 a JS number loses digits");
+    }
+
+    /// The JSON number grammar: `-? int frac? exp?`.
+    fn is_json_number(t: &str) -> bool {
+        let t = t.strip_prefix('-').unwrap_or(t);
+        let (mantissa, exp) = t.split_once(['e', 'E']).unwrap_or((t, "0"));
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+        let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        digits(int) && (int == "0" || !int.starts_with('0')) && digits(frac) && digits(exp)
+    }
+
     proptest! {
+        /// Every finite float's text is a JSON number that reads back to the same bits.
+        #[test]
+        fn float_text_reads_back_exactly(x in any::<f64>().prop_filter("finite", |x| x.is_finite())) {
+            let t = from_value(&Value::Float(x)).unwrap();
+            prop_assert!(is_json_number(&t), "{}", t);
+            prop_assert_eq!(t.parse::<f64>().unwrap().to_bits(), x.to_bits(), "{}", t);
+        }
+
         /// Straight from MessagePack, the text is what decoding and writing the value gives;
         /// where it declines, the value had no exact JSON or the decoders refuse the bytes.
         #[test]

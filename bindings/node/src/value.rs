@@ -530,7 +530,7 @@ pub fn string_arg(js: Js, v: V, what: &str) -> R<String> {
     js.get_string(v)
 }
 
-/// Reads a byte argument (`Uint8Array`, `Buffer` or `ArrayBuffer`) without copying.
+/// Reads a byte argument (`Uint8Array`, `Buffer` or `ArrayBuffer`) into a `Vec` (one copy).
 pub fn bytes_arg(js: Js, v: V, what: &str) -> R<Vec<u8>> {
     if js.type_of(v)? == sys::ValueType::napi_object {
         if let Some(b) = js.uint8_bytes(v)? {

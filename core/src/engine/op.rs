@@ -851,7 +851,10 @@ impl Op {
             match self.hit(engine, &b, Source::Redis) {
                 Ok(hit) => {
                     engine.metrics.record_hit(Layer::Redis);
-                    self.stored = Some(b.into());
+                    // Kept only for L1 and followers: a plain read hands out the decoded hit.
+                    if engine.l1.is_some() || self.leader.is_some() {
+                        self.stored = Some(b.into());
+                    }
                     self.l1_store(engine, now, remaining);
                     self.outcome = Some(hit);
                     if let Some(f) = self.leader.take() {
