@@ -31,10 +31,11 @@
 //! The limiter is `Send + Sync` (one `std::sync::Mutex`). Memory is bounded by the
 //! configuration: at most `max_in_flight` tickets and `max_queued` waiters are remembered.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, ErrorKind, Result, err};
+use crate::id_hash::IdSet;
 use crate::time::Millis;
 
 /// Tuning of a [`Limiter`]; [`Default`] is cachekit-py 0.24.1's (SPEC §9).
@@ -176,10 +177,10 @@ impl LimiterStats {
 struct Inner {
     next_id: u64,
     /// Tickets of running calls.
-    running: HashSet<u64>,
+    running: IdSet<u64>,
     /// Waiters a slot was handed to, not polled yet; each holds a slot. Its ticket will
     /// carry the waiter's id (both come from `next_id`, so they never clash).
-    granted: HashSet<u64>,
+    granted: IdSet<u64>,
     /// Waiters in arrival order, with their deadlines.
     queue: VecDeque<(u64, Millis)>,
     stats: LimiterStats,

@@ -45,6 +45,7 @@ pub mod engine;
 pub mod entry;
 pub mod envelope;
 pub mod error;
+mod id_hash;
 pub mod js_json;
 pub mod keys;
 pub mod l1;

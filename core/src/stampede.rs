@@ -72,6 +72,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Error, ErrorKind, Result, err};
+use crate::id_hash::IdMap;
 use crate::keys::to_hex;
 use crate::time::Millis;
 
@@ -237,8 +238,8 @@ struct Table<T> {
     /// The joinable flight of each key.
     current: HashMap<String, FlightId>,
     /// Every live flight (current ones, and forgotten ones that still have followers).
-    flights: HashMap<FlightId, FlightRec>,
-    waiters: HashMap<WaiterId, Slot<T>>,
+    flights: IdMap<FlightId, FlightRec>,
+    waiters: IdMap<WaiterId, Slot<T>>,
 }
 
 impl<T> Table<T> {
@@ -328,8 +329,8 @@ impl<T> SingleFlight<T> {
             table: Mutex::new(Table {
                 next_id: 0,
                 current: HashMap::new(),
-                flights: HashMap::new(),
-                waiters: HashMap::new(),
+                flights: IdMap::default(),
+                waiters: IdMap::default(),
             }),
         }
     }

@@ -5,15 +5,13 @@
 //! It also holds the binding's [`Pins`]: which L1 hit the latest call returned as a value is
 //! decided where operations start and are fed, so both live here.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::{Engine, Op, Pins};
 use crate::error::{Error, ErrorKind, Result};
+use crate::id_hash::IdMap;
 
 /// Operations in progress by number, and the binding's pins.
 pub struct Ops {
-    table: HashMap<u32, Op, BuildHasherDefault<IdHasher>>,
+    table: IdMap<u32, Op>,
     next: u32,
     /// L1 entries whose decoded value the binding keeps, and the hit of the last fast start.
     pub pins: Pins,
@@ -21,34 +19,7 @@ pub struct Ops {
 
 impl Default for Ops {
     fn default() -> Ops {
-        Ops { table: HashMap::default(), next: 1, pins: Pins::new() }
-    }
-}
-
-/// Hashes operation numbers with one multiplication. The numbers are handed out here in
-/// sequence, never chosen by a caller, so SipHash's defence against chosen keys buys nothing,
-/// and its code is one more thing to fetch on every L2 hit.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(self.0.rotate_left(8) ^ u64::from(b));
-        }
-    }
-
-    fn write_u32(&mut self, n: u32) {
-        self.write_u64(u64::from(n));
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        // Fibonacci hashing: an odd multiplier keeps low bits distinct, high bits mixed.
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        Ops { table: IdMap::default(), next: 1, pins: Pins::new() }
     }
 }
 
