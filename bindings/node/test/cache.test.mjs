@@ -3,7 +3,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { BackendError, CachekitError, CircuitOpenError, ClosedError, DecryptionError, Float, UsageError, createCache, protocol } from '../dist/index.js';
+import {
+  BackendError,
+  CachekitError,
+  CircuitOpenError,
+  ClosedError,
+  DecryptionError,
+  Float,
+  UsageError,
+  createCache,
+  memoryAdapter,
+  protocol,
+} from '../dist/index.js';
 import { CLIENTS, MASTER_A, MASTER_B, raw, sleep, startCluster, startRedis } from './helpers.mjs';
 
 const TOPOLOGIES = ['standalone', 'cluster'].filter(
@@ -437,5 +448,40 @@ describe('cache errors and options', () => {
     assert.ok(errors.length > 0);
     await c.close();
     await s.close();
+  });
+});
+
+describe('command deadlines', () => {
+  test('replies in any order reach their own callers; unanswered ones time out, late ones are ignored', async () => {
+    // Fault injection: a store whose GETs wait until the test answers them (or never do).
+    const stored = new Map();
+    const held = new Map();
+    const adapter = {
+      ...memoryAdapter(),
+      kind: 'held',
+      set: async (key, value) => stored.set(key, Buffer.from(value)) && 'OK',
+      get: (key) => new Promise((resolve) => held.set(key, () => resolve(stored.get(key) ?? null))),
+    };
+    const errors = [];
+    const c = createCache({ redis: adapter, namespace: 'held', l1: false, timeout: { minMs: 150, maxMs: 150 }, onError: (e) => errors.push(e) });
+    for (let i = 0; i < 6; i++) assert.equal(await c.set(`k${i}`, { i }), true);
+    const reads = [0, 1, 2, 3, 4, 5].map((i) => c.get(`k${i}`));
+    await sleep(10);
+    assert.equal(held.size, 6);
+    const fullKey = (i) => [...held.keys()].find((k) => k.endsWith(`k${i}`));
+    // Out of order: the first, then the one that took its place in the list, then a middle one.
+    for (const i of [0, 5, 3]) held.get(fullKey(i))();
+    const early = await Promise.all([reads[0], reads[5], reads[3]]);
+    assert.deepEqual(early, [{ i: 0 }, { i: 5 }, { i: 3 }]);
+    assert.equal(errors.length, 0);
+    const late = await Promise.all([reads[1], reads[2], reads[4]]);
+    assert.deepEqual(late, [undefined, undefined, undefined], 'a timed-out read is a miss');
+    assert.deepEqual(errors.map((e) => e.code).sort(), [402, 402, 402]);
+    held.get(fullKey(1))(); // a reply after the deadline changes nothing
+    await sleep(10);
+    assert.equal(errors.length, 3);
+    assert.equal(await c.get('k4'), undefined, 'read again, k4 times out again');
+    assert.equal(errors.length, 4);
+    await c.close();
   });
 });

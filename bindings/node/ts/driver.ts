@@ -49,7 +49,14 @@ function failure(e: unknown): SendFailure {
 interface Pending {
   deadline: number;
   settle: (r: Reply | SendFailure) => void;
+  /** Its index in the driver's `pending` list; -1 once it left (answered or timed out). */
+  at: number;
 }
+
+/** How long the driver reuses the engine's command timeout before asking again. The engine's
+ * figure is a P99 it recomputes only every 64 samples or 1 s, and asking is a native call on
+ * every command. */
+const TIMEOUT_REREAD_MS = 50;
 
 /** Whether a timer keeps Node's event loop alive. Only Node's (and Bun's and Deno's) timers are
  * objects with `ref`/`unref`; browsers and Workers return a number, and there is no process to
@@ -67,9 +74,13 @@ export class Driver {
   /** Refusals not reported yet, and when the last report went out. */
   private refused = 0;
   private refusedReportedAt = -Infinity;
-  /** Commands on the wire. One timer watches all their deadlines (armed for the earliest,
-   * re-armed when it fires) instead of a timer per command. */
-  private readonly pending = new Set<Pending>();
+  /** Commands on the wire, in no order (one leaves by swapping the last into its place: no
+   * set to grow, rehash or allocate per command). One timer watches all their deadlines (armed
+   * for the earliest, re-armed when it fires) instead of a timer per command. */
+  private readonly pending: Pending[] = [];
+  /** The engine's command timeout and when it was read (see {@link TIMEOUT_REREAD_MS}). */
+  private timeoutMs = 0;
+  private timeoutReadAt = -Infinity;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
   private timerRefed = false;
@@ -130,9 +141,11 @@ export class Driver {
     this.timerAt = Infinity;
     const now = Date.now();
     let next = Infinity;
-    for (const p of this.pending) {
+    // Backwards: a removal swaps in an entry already looked at.
+    for (let i = this.pending.length - 1; i >= 0; i--) {
+      const p = this.pending[i]!;
       if (p.deadline <= now) {
-        this.pending.delete(p);
+        this.leave(p);
         p.settle(TIMED_OUT);
       } else if (p.deadline < next) {
         next = p.deadline;
@@ -156,9 +169,21 @@ export class Driver {
     this.timerRefed = true;
   }
 
+  /** Takes `p` off the list of commands on the wire; false when it left already. */
+  private leave(p: Pending): boolean {
+    if (p.at < 0) return false;
+    const last = this.pending.pop()!;
+    if (last !== p) {
+      this.pending[p.at] = last;
+      last.at = p.at;
+    }
+    p.at = -1;
+    return true;
+  }
+
   private finished(p: Pending): boolean {
-    if (!this.pending.delete(p)) return false; // timed out already
-    if (this.pending.size === 0 && this.timer !== undefined && this.timerRefed) {
+    if (!this.leave(p)) return false; // timed out already
+    if (this.pending.length === 0 && this.timer !== undefined && this.timerRefed) {
       // Nothing on the wire: the timer must not hold the process open.
       setRef(this.timer, false);
       this.timerRefed = false;
@@ -169,13 +194,13 @@ export class Driver {
   /** Executes a command under the engine's timeout: its reply, or a {@link SendFailure}
    * (an error message, or `null` for a timeout). */
   send(command: Command, timeout?: number): Promise<Reply | SendFailure> {
-    const ms = timeout ?? this.engine.commandTimeout();
-    return new Promise<Reply | SendFailure>((settle) => this.watch(command, ms, settle));
+    return new Promise<Reply | SendFailure>((settle) => this.watch(command, timeout, settle));
   }
 
   /** Executes a command and calls `settle` once: with its reply, or with a
-   * {@link SendFailure} when it fails or outlives `timeout` ms (a late reply is ignored). */
-  private watch(command: Command, timeout: number, settle: (r: Reply | SendFailure) => void): void {
+   * {@link SendFailure} when it fails or outlives `timeout` ms (a late reply is ignored;
+   * without `timeout`, the engine's). */
+  private watch(command: Command, timeout: number | undefined, settle: (r: Reply | SendFailure) => void): void {
     let run: Promise<Reply>;
     try {
       run = execute(this.redis, command);
@@ -184,8 +209,15 @@ export class Driver {
       return;
     }
     const now = Date.now();
-    const p: Pending = { deadline: now + timeout, settle };
-    this.pending.add(p);
+    if (timeout === undefined) {
+      if (now - this.timeoutReadAt >= TIMEOUT_REREAD_MS) {
+        this.timeoutMs = this.engine.commandTimeout();
+        this.timeoutReadAt = now;
+      }
+      timeout = this.timeoutMs;
+    }
+    const p: Pending = { deadline: now + timeout, settle, at: this.pending.length };
+    this.pending.push(p);
     this.arm(p.deadline, now);
     run.then(
       (reply) => {
@@ -225,9 +257,8 @@ export class Driver {
   readPlain<T>(read: PlainRead, key: string, map: (o: Outcome) => T): Promise<T> {
     const op = Math.abs(read);
     const command: Command = read > 0 ? { name: 'get', key } : { name: 'getWithTtl', key };
-    const timeout = this.engine.commandTimeout();
     return new Promise<T>((resolve, reject) => {
-      this.watch(command, timeout, (r) => {
+      this.watch(command, undefined, (r) => {
         try {
           let next: FastStart;
           try {
