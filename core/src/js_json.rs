@@ -153,13 +153,14 @@ fn int(i: i128, out: &mut String) -> bool {
     true
 }
 
-/// A finite float, in its shortest round-trip form (Ryū: `97.5`, `1e100`, `-0.0`), which
-/// `JSON.parse` reads back exactly.
+/// A finite float, in Rust's shortest round-trip form (`97.5`, `1`, `-0`; no exponent), which
+/// `JSON.parse` reads back exactly. (The `ryu` crate would spare core::fmt's machinery, but
+/// adds 12 KB gzipped to the WebAssembly engine.)
 fn float(x: f64, out: &mut String) -> bool {
     if !x.is_finite() {
         return false;
     }
-    out.push_str(ryu::Buffer::new().format_finite(x));
+    let _ = write!(out, "{x}");
     true
 }
 
@@ -297,10 +298,10 @@ mod tests {
     fn numbers_in_shortest_round_trip_form() {
         let text = |v: Value| from_value(&v).unwrap();
         assert_eq!(text(Value::Float(97.5)), "97.5");
-        assert_eq!(text(Value::Float(1.0)), "1.0");
-        assert_eq!(text(Value::Float(1e100)), "1e100");
-        assert_eq!(text(Value::Float(-0.0)), "-0.0");
-        assert_eq!(text(Value::Float(5e-324)), "5e-324");
+        assert_eq!(text(Value::Float(1.0)), "1");
+        assert_eq!(text(Value::Float(1e21)), "1000000000000000000000");
+        assert_eq!(text(Value::Float(-0.0)), "-0");
+        assert!(text(Value::Float(5e-324)).starts_with("0.000"));
         assert_eq!(text(Value::Int((-(1i64 << 53) + 1).into())), "-9007199254740991");
         assert_eq!(from_value(&Value::Int((1i64 << 53).into())), None, "past 2^53 - 1 a JS number loses digits");
     }

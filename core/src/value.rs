@@ -225,7 +225,7 @@ mod tests {
             (Value::Str("z".into()), Value::Float(-0.0)),
             (Value::Str("i".into()), Value::Float(2.0)),
         ]);
-        assert_eq!(v.js_json().unwrap(), r#"{"a\"b\\c\u000a\u0001é":[null,true,-3],"f":1.5,"z":-0.0,"i":2.0}"#);
+        assert_eq!(v.js_json().unwrap(), r#"{"a\"b\\c\u000a\u0001é":[null,true,-3],"f":1.5,"z":-0,"i":2}"#);
         let max = JS_MAX_SAFE_INTEGER as i128;
         assert_eq!(Value::Int(max).js_json().unwrap(), "9007199254740991");
         for no in [

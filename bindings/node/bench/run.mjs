@@ -68,7 +68,7 @@ const BEFORE = [
   '    allocator ~90, V8 builtins ~60. No one piece holds a third of it. (Figures after both of the',
   '    changes below.)',
   '  - Cutting the engine\'s code path (2026-12-07: SipHash replaced by one multiplication for the',
-  '    ids the core hands out, numbers written by itoa/ryu instead of `core::fmt`, no copy of the',
+  '    ids the core hands out, integers written by itoa instead of `core::fmt`, no copy of the',
   '    bytes read when neither L1 nor followers need them, strings without escapes copied',
   '    whole) removed ~60 instruction-cache misses and ~1,500 instructions per call. Six',
   '    interleaved runs against the build before it (21 batches each) show no wall-clock',
