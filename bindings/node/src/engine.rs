@@ -19,23 +19,15 @@ use napi::Env;
 use napi::sys;
 use napi_derive::napi;
 
-use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
-use cachekit::backpressure::LimiterConfig;
-use cachekit::breaker::BreakerConfig;
-use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
-use cachekit::engine::{
-    Action, Command, Engine, EngineConfig, Invalidate, Op, Ops, Outcome, Reply, Request, Source, Step, token_from_js,
-};
-use cachekit::entry::Mode;
-use cachekit::l1::L1Config;
-use cachekit::refresh::XFetch;
-use cachekit::stampede::{LockConfig, SingleFlightConfig};
-use cachekit::ttl::{Intent, Ttl, TtlRefresh};
+use cachekit::crypto::MasterKey;
+use cachekit::engine::{Action, Command, Engine, Op, Ops, Outcome, Reply, Request, Source, Step, token_from_js};
 use cachekit::{Error, ErrorKind};
 
 use crate::js::{Js, JsErr, R, Raw, ck};
-use crate::obj::{Opts, Out};
-use crate::value::{Builder, ToCore, ToJs, bytes_arg, string_arg, to_core_list};
+use crate::obj::{Out, opts};
+use crate::value::NodeHost;
+use crate::value::{Builder, bytes_arg, to_core, to_core_list, to_js};
+use cachekit_js_host::config;
 
 type V = sys::napi_value;
 
@@ -60,166 +52,13 @@ struct Recipe {
     profile: usize,
 }
 
-fn mode_from(name: &str) -> R<Mode> {
-    Ok(Mode::from_name(name)?)
-}
-
-/// A TTL option: seconds (fractions round up) or `"never"`.
-pub fn ttl_from(js: Js, v: V) -> R<Ttl> {
-    match js.type_of(v)? {
-        sys::ValueType::napi_number => Ok(Ttl::from_secs_f64(js.get_f64(v)?)?),
-        sys::ValueType::napi_string if js.get_string(v)? == "never" => Ok(Ttl::Never),
-        _ => ck(ErrorKind::InvalidTtl, "ttl must be a number of seconds or \"never\""),
-    }
-}
-
 /// A master key given as 64 hex digits or 32 raw bytes.
 pub fn master_key(js: Js, v: V) -> R<MasterKey> {
-    if js.type_of(v)? == sys::ValueType::napi_string {
-        Ok(MasterKey::from_hex(&js.get_string(v)?)?)
-    } else {
-        Ok(MasterKey::from_bytes(&bytes_arg(js, v, "master key")?)?)
-    }
-}
-
-/// `{masterKey, previousKeys?, tenant?}` → a keyring.
-pub fn keyring_from(js: Js, o: &Opts) -> R<Keyring> {
-    let Some(mk) = o.get(c"masterKey")? else {
-        return ck(ErrorKind::InvalidMasterKey, "encryption needs a masterKey (64 hex digits or 32 bytes)");
-    };
-    let current = master_key(js, mk)?;
-    let mut previous = Vec::new();
-    if let Some(p) = o.get(c"previousKeys")? {
-        if !js.is_array(p)? {
-            return ck(ErrorKind::InvalidKeyring, "previousKeys must be an array of master keys");
-        }
-        for i in 0..js.array_len(p)? {
-            previous.push(master_key(js, js.element(p, i)?)?);
-        }
-    }
-    let tenant = o.string(c"tenant")?.unwrap_or_else(|| DEFAULT_TENANT.to_owned());
-    Ok(Keyring::new(&current, &previous, &tenant)?)
-}
-
-fn config_from(js: Js, o: &Opts) -> R<(EngineConfig, Option<Keyring>)> {
-    let intent = match o.string(c"intent")? {
-        Some(name) => Intent::from_name(&name)?,
-        None => Intent::Production,
-    };
-    let mut c = EngineConfig::for_intent(intent);
-    if let Some(v) = o.get(c"ttl")? {
-        c.ttl = Some(ttl_from(js, v)?);
-    }
-    if let Some(m) = o.string(c"mode")? {
-        c.mode = mode_from(&m)?;
-    }
-    match o.section(c"l1")? {
-        Some(None) => c.l1 = None,
-        Some(Some(l)) => {
-            let mut cfg = L1Config::new(l.u64(c"maxBytes")?.map_or(cachekit::l1::DEFAULT_BUDGET, |b| b as usize));
-            cfg.max_entry_bytes = l.u64(c"maxEntryBytes")?.map(|b| b as usize);
-            if let Some(s) = l.u64(c"shards")? {
-                cfg.shards = s as usize;
-            }
-            c.l1 = Some(cfg);
-        }
-        None => {}
-    }
-    if let Some(Some(b)) = o.section(c"breaker")? {
-        let d = BreakerConfig::default();
-        c.breaker = BreakerConfig {
-            failure_threshold: b.u64(c"failureThreshold")?.map_or(d.failure_threshold, |x| x as u32),
-            failure_window: b.u64(c"failureWindowMs")?.unwrap_or(d.failure_window),
-            open_duration: b.u64(c"openDurationMs")?.unwrap_or(d.open_duration),
-            half_open_probes: b.u64(c"halfOpenProbes")?.map_or(d.half_open_probes, |x| x as u32),
-            success_threshold: b.u64(c"successThreshold")?.map_or(d.success_threshold, |x| x as u32),
-        };
-    }
-    if let Some(Some(b)) = o.section(c"backpressure")? {
-        let d = LimiterConfig::default();
-        c.limiter = LimiterConfig {
-            max_in_flight: b.u64(c"maxInFlight")?.map_or(d.max_in_flight, |x| x as u32),
-            max_queued: b.u64(c"maxQueued")?.map_or(d.max_queued, |x| x as u32),
-            max_wait: b.u64(c"maxWaitMs")?.unwrap_or(d.max_wait),
-        };
-    }
-    if let Some(Some(t)) = o.section(c"timeout")? {
-        let d = AdaptiveTimeoutConfig::default();
-        c.timeout = AdaptiveTimeoutConfig {
-            min_timeout: t.u64(c"minMs")?.unwrap_or(d.min_timeout),
-            max_timeout: t.u64(c"maxMs")?.unwrap_or(d.max_timeout),
-            multiplier: t.f64(c"multiplier")?.unwrap_or(d.multiplier),
-            margin: t.u64(c"marginMs")?.unwrap_or(d.margin),
-            min_samples: t.u64(c"minSamples")?.map_or(d.min_samples, |x| x as usize),
-            ..d
-        };
-    }
-    if let Some(w) = o.u64(c"followerWaitMs")? {
-        c.single_flight = SingleFlightConfig::new(w)?;
-    }
-    match o.section(c"lock")? {
-        Some(None) => c.lock = None,
-        Some(Some(l)) => {
-            c.lock = Some(LockConfig::new(
-                l.u64(c"leaseMs")?.unwrap_or(LockConfig::DEFAULT_LEASE_MS),
-                l.u64(c"retryMs")?.unwrap_or(LockConfig::DEFAULT_RETRY_MS),
-                l.u64(c"waitMs")?.unwrap_or(LockConfig::DEFAULT_WAIT_MS),
-            )?)
-        }
-        None => {}
-    }
-    if let Some(Some(r)) = o.section(c"ttlRefresh")? {
-        c.ttl_refresh = Some(TtlRefresh::new(r.f64(c"threshold")?.unwrap_or(TtlRefresh::DEFAULT_THRESHOLD))?);
-    }
-    if let Some(Some(r)) = o.section(c"earlyRefresh")? {
-        c.early_refresh = Some(XFetch::new(r.f64(c"beta")?.unwrap_or(XFetch::DEFAULT_BETA))?);
-    }
-    if let Some(m) = o.u64(c"maxValueBytes")? {
-        c.max_value_bytes = m as usize;
-    }
-    if let Some(b) = o.bool(c"deleteUnreadable")? {
-        c.delete_unreadable = b;
-    }
-    if let Some(b) = o.bool(c"failClosed")? {
-        c.fail_closed = b;
-    }
-    if let Some(p) = o.string(c"tagPrefix")? {
-        c.tag_prefix = p;
-    }
-    // JSON.parse is the engines' fastest way to build a value (`Outcome::HitJson`).
-    c.json_hits = true;
-    let keyring = match o.section(c"encryption")? {
-        Some(Some(e)) => Some(keyring_from(js, &e)?),
-        _ => None,
-    };
-    Ok((c, keyring))
+    config::master_key(&NodeHost::new(js), &v)
 }
 
 fn request(js: Js, key: V, opts: V, profiles: &[Request]) -> R<Request> {
-    let key = string_arg(js, key, "key")?;
-    if js.type_of(opts)? == sys::ValueType::napi_number {
-        let i = js.get_f64(opts)?;
-        return match profiles.get(i as usize) {
-            Some(p) if i.fract() == 0.0 && i >= 0.0 => Ok(Request { key, ..p.clone() }),
-            _ => ck(ErrorKind::InvalidArgument, format!("unknown request profile {i}")),
-        };
-    }
-    let mut req = Request::new(key);
-    let o = Opts::new(js, opts, "request options")?;
-    if o.is_empty() {
-        return Ok(req);
-    }
-    if let Some(m) = o.string(c"mode")? {
-        req.mode = Some(mode_from(&m)?);
-    }
-    req.namespace = o.string(c"namespace")?;
-    if let Some(t) = o.get(c"ttl")? {
-        req.ttl = Some(ttl_from(js, t)?);
-    }
-    if let Some(tags) = o.strings(c"tags")? {
-        req.tags = tags;
-    }
-    Ok(req)
+    config::request(&NodeHost::new(js), &key, &opts, profiles)
 }
 
 fn token_number(t: cachekit::engine::WaitToken) -> f64 {
@@ -303,7 +142,7 @@ fn hit_value(js: Js, hit: &Outcome) -> R<V> {
         Outcome::HitJson { json, .. } => js.string(json),
         Outcome::Hit { value, .. } => {
             let a = js.array(1)?;
-            js.set_element(a, 0, ToJs::new(js, false).value(value)?)?;
+            js.set_element(a, 0, to_js(js, false, value)?)?;
             Ok(a)
         }
         _ => ck(ErrorKind::Internal, "not a hit"),
@@ -317,7 +156,7 @@ fn hit_js(js: Js, id: u32, wake: &[cachekit::engine::WaitToken], hit: &Outcome, 
     let wake = if wake.is_empty() { undef } else { tokens(js, wake)? };
     let (v, json, source) = match hit {
         Outcome::HitJson { json, source } => (undef, js.string(json)?, source),
-        Outcome::Hit { value, source } => (ToJs::new(js, false).value(value)?, undef, source),
+        Outcome::Hit { value, source } => (to_js(js, false, value)?, undef, source),
         _ => return ck(ErrorKind::Internal, "not a hit"),
     };
     let source = js.number(match source {
@@ -429,7 +268,7 @@ impl NativeEngine {
     #[napi(constructor)]
     pub fn new(env: Env, config: Raw) -> Result<NativeEngine, JsErr> {
         let js = Js::new(env.raw());
-        let (config, keyring) = config_from(js, &Opts::new(js, config.0, "engine config")?)?;
+        let (config, keyring) = config::engine_config(&opts(js, config.0, "engine config")?)?;
         let engine = Engine::new(config, keyring).map_err(crate::js::Fail::from)?;
         Ok(NativeEngine {
             engine: Arc::new(engine),
@@ -495,23 +334,7 @@ impl NativeEngine {
             ))
             .into());
         }
-        let o = Opts::new(js, spec.0, "key profile")?;
-        let need = |name: &std::ffi::CStr| -> R<String> {
-            match o.string(name)? {
-                Some(v) => Ok(v),
-                None => ck(ErrorKind::InvalidArgument, format!("key profile needs {}", name.to_string_lossy())),
-            }
-        };
-        let key = match o.string(c"kind")?.as_deref() {
-            Some("interop") => {
-                cachekit::keys::KeyRecipe::Interop { namespace: need(c"namespace")?, operation: need(c"operation")? }
-            }
-            _ => cachekit::keys::KeyRecipe::Default {
-                namespace: o.string(c"namespace")?,
-                function: need(c"function")?,
-                integrity: o.bool(c"integrity")?.unwrap_or(true),
-            },
-        };
+        let key = config::key_recipe(&opts(js, spec.0, "key profile")?)?;
         self.recipes.push(Recipe { key, profile: profile as usize });
         Ok((self.recipes.len() - 1) as u32)
     }
@@ -543,7 +366,7 @@ impl NativeEngine {
     pub fn set(&mut self, env: Env, key: Raw, value: Raw, opts: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
         let req = request(js, key.0, opts.0, &self.profiles)?;
-        let value = ToCore::new(js).value(value.0)?;
+        let value = to_core(js, value.0)?;
         Ok(Raw(self.start(js, |e, now| e.set(req, &value, now))?))
     }
 
@@ -572,20 +395,7 @@ impl NativeEngine {
     #[napi]
     pub fn invalidate(&mut self, env: Env, target: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let o = Opts::new(js, target.0, "invalidation target")?;
-        let t = if let Some(k) = o.string(c"key")? {
-            Invalidate::Key(k)
-        } else if let Some(ns) = o.string(c"namespace")? {
-            Invalidate::Namespace { name: ns, mode: o.string(c"mode")?.map(|m| mode_from(&m)).transpose()? }
-        } else if let Some(tag) = o.string(c"tag")? {
-            Invalidate::Tag(tag)
-        } else {
-            return Err(crate::js::Fail::from(Error::new(
-                ErrorKind::InvalidArgument,
-                "invalidate needs a key, a namespace or a tag",
-            ))
-            .into());
-        };
+        let t = config::invalidation(&opts(js, target.0, "invalidation target")?)?;
         Ok(Raw(self.start(js, |e, now| e.invalidate(t, now))?))
     }
 
@@ -623,7 +433,7 @@ impl NativeEngine {
     #[napi(js_name = "onComputed")]
     pub fn on_computed(&mut self, env: Env, op: u32, value: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let converted = ToCore::new(js).value(value.0);
+        let converted = to_core(js, value.0);
         let v = match converted {
             Ok(v) => v,
             Err(crate::js::Fail::Ck(e)) => {

@@ -5,16 +5,17 @@ use napi::Env;
 use napi::sys;
 use napi_derive::napi;
 
-use cachekit::crypto::{Aad, Keyring as CoreKeyring, MasterKey, TenantKey, derive};
+use cachekit::crypto::{Keyring as CoreKeyring, MasterKey, TenantKey, derive};
 use cachekit::entry::{self, EntryOptions, Mode};
 use cachekit::envelope::{self, DataEncoding};
 use cachekit::keys::{self, DefaultKey};
 use cachekit::{ErrorKind, Value, canonical, python_frame, serializer};
 
 use crate::engine::master_key;
-use crate::js::{Fail, Js, JsErr, R, Raw, ck};
-use crate::obj::{Opts, Out};
-use crate::value::{ToCore, ToJs, bytes_arg, string_arg, to_core_list};
+use crate::js::{Fail, Js, JsErr, R, Raw};
+use crate::obj::{Out, opts};
+use crate::value::{bytes_arg, string_arg, to_core, to_core_list, to_js};
+use cachekit_js_host::config;
 
 type V = sys::napi_value;
 
@@ -32,7 +33,7 @@ fn exact_flag(js: Js, v: V) -> R<bool> {
 
 fn value_out(js: Js, v: &Value, exact: V) -> Result<Raw, JsErr> {
     let exact = exact_flag(js, exact)?;
-    Ok(Raw(ToJs::new(js, exact).value(v)?))
+    Ok(Raw(to_js(js, exact, v)?))
 }
 
 /// Registers the JavaScript classes and builtins the value mapping uses (called once by the
@@ -67,15 +68,15 @@ pub fn error_kinds(env: Env) -> Result<Raw, JsErr> {
 #[napi(js_name = "exactValue")]
 pub fn exact_value(env: Env, value: Raw) -> Result<Raw, JsErr> {
     let js = js(&env);
-    let v = ToCore::new(js).value(value.0)?;
-    Ok(Raw(ToJs::new(js, true).value(&v)?))
+    let v = to_core(js, value.0)?;
+    Ok(Raw(to_js(js, true, &v)?))
 }
 
 /// StandardSerializer (default-mode values): value → MessagePack.
 #[napi]
 pub fn serialize(env: Env, value: Raw) -> Result<Raw, JsErr> {
     let js = js(&env);
-    let v = ToCore::new(js).value(value.0)?;
+    let v = to_core(js, value.0)?;
     buf(js, &serializer::encode(&v).map_err(Fail::from)?)
 }
 
@@ -91,7 +92,7 @@ pub fn deserialize(env: Env, bytes: Raw, exact: Raw) -> Result<Raw, JsErr> {
 #[napi(js_name = "canonicalValue")]
 pub fn canonical_value(env: Env, value: Raw) -> Result<Raw, JsErr> {
     let js = js(&env);
-    let v = ToCore::new(js).value(value.0)?;
+    let v = to_core(js, value.0)?;
     buf(js, &canonical::encode_value(&v).map_err(Fail::from)?)
 }
 
@@ -134,52 +135,7 @@ pub fn interop_key(env: Env, namespace: Raw, operation: Raw, args: Raw) -> Resul
 #[napi(js_name = "defaultKey")]
 pub fn default_key(env: Env, spec: Raw) -> Result<String, JsErr> {
     let js = js(&env);
-    let o = Opts::new(js, spec.0, "key spec")?;
-    let Some(function) = o.string(c"function")? else {
-        return Err(Fail::from(cachekit::Error::new(ErrorKind::InvalidArgument, "defaultKey needs a function")).into());
-    };
-    let args = match o.get(c"args")? {
-        Some(a) => to_core_list(js, a, "args")?,
-        None => Vec::new(),
-    };
-    let kwargs = match o.get(c"kwargs")? {
-        Some(k) => match ToCore::new(js).value(k)? {
-            Value::Map(entries) => entries
-                .into_iter()
-                .map(|(k, v)| match k {
-                    Value::Str(s) => Ok((s, v)),
-                    _ => ck(ErrorKind::InvalidArgument, "kwargs keys must be strings"),
-                })
-                .collect::<R<Vec<_>>>()?,
-            _ => {
-                return Err(
-                    Fail::from(cachekit::Error::new(ErrorKind::InvalidArgument, "kwargs must be an object")).into()
-                );
-            }
-        },
-        None => Vec::new(),
-    };
-    // An identity that is given but not a string (null included) is an error, never "std".
-    let serializer = match o.get_raw(c"serializer")? {
-        None => "std".to_owned(),
-        Some(s) if js.type_of(s)? == sys::ValueType::napi_string => js.get_string(s)?,
-        Some(_) => {
-            return Err(
-                Fail::from(cachekit::Error::new(ErrorKind::InvalidArgument, "serializer must be a string")).into()
-            );
-        }
-    };
-    let namespace = o.string(c"namespace")?;
-    Ok(DefaultKey {
-        namespace: namespace.as_deref(),
-        function: &function,
-        args: &args,
-        kwargs: &kwargs,
-        integrity: o.bool(c"integrity")?.unwrap_or(true),
-        serializer: &serializer,
-    }
-    .build()
-    .map_err(Fail::from)?)
+    Ok(config::default_key(&opts(js, spec.0, "key spec")?)?)
 }
 
 /// A default-mode key from positional arguments (the hot path of `wrap`): namespace (or
@@ -248,7 +204,7 @@ pub fn mode_arg(js: Js, v: V) -> R<Mode> {
 #[napi(js_name = "entryEncode")]
 pub fn entry_encode(env: Env, value: Raw, mode: Raw, key: Raw) -> Result<Raw, JsErr> {
     let js = js(&env);
-    let v = ToCore::new(js).value(value.0)?;
+    let v = to_core(js, value.0)?;
     let key = string_arg(js, key.0, "key")?;
     let opts = EntryOptions::new(mode_arg(js, mode.0)?, &key);
     buf(js, &entry::encode(&v, &opts).map_err(Fail::from)?)
@@ -268,27 +224,7 @@ pub fn entry_decode(env: Env, bytes: Raw, mode: Raw, key: Raw, exact: Raw) -> Re
 #[napi]
 pub fn aad(env: Env, spec: Raw) -> Result<Raw, JsErr> {
     let js = js(&env);
-    let o = Opts::new(js, spec.0, "aad spec")?;
-    let need = |name: &std::ffi::CStr| -> R<String> {
-        o.string(name)?
-            .map_or_else(|| ck(ErrorKind::InvalidArgument, format!("aad needs {}", name.to_string_lossy())), Ok)
-    };
-    let tenant = need(c"tenant")?;
-    let cache_key = need(c"cacheKey")?;
-    let format = need(c"format")?;
-    let original_type = o.string(c"originalType")?;
-    let compressed = o.bool(c"compressed")?.unwrap_or(false);
-    buf(
-        js,
-        &Aad {
-            tenant: &tenant,
-            cache_key: &cache_key,
-            format: &format,
-            compressed,
-            original_type: original_type.as_deref(),
-        }
-        .to_bytes(),
-    )
+    buf(js, &config::aad(&opts(js, spec.0, "aad spec")?)?)
 }
 
 /// HKDF salt for `domain` and `tenant`.
@@ -459,7 +395,7 @@ impl Keyring {
     #[napi(js_name = "entryEncode")]
     pub fn entry_encode(&self, env: Env, value: Raw, mode: Raw, key: Raw) -> Result<Raw, JsErr> {
         let js = js(&env);
-        let v = ToCore::new(js).value(value.0)?;
+        let v = to_core(js, value.0)?;
         let key = string_arg(js, key.0, "key")?;
         let opts = EntryOptions::new(mode_arg(js, mode.0)?, &key).encrypted(&self.ring);
         buf(js, &entry::encode(&v, &opts).map_err(Fail::from)?)

@@ -82,6 +82,31 @@ describe('JavaScript → core', () => {
     assert.equal(hex([shared, shared]), '92' + '81a16101'.repeat(2));
   });
 
+  test('views that are not bytes, and malformed wrappers, get their own errors', () => {
+    for (const v of [new Int16Array(2), new Float64Array(1), new DataView(new ArrayBuffer(2))]) {
+      assert.throws(() => protocol.serialize(v), (e) => e.kind === 'unsupported_type' && /only Uint8Array\/Buffer\/ArrayBuffer/.test(e.message));
+    }
+    const bad = [
+      [new Float('1'), /Float\.value must be a number/],
+      [new IsoDateTime(5), /IsoDateTime\.value must be a string/],
+      [new LocalDate(null), /LocalDate\.value must be a string/],
+      [new Uuid({}), /Uuid\.value must be a string/],
+      [new Ext(300, Buffer.alloc(0)), /Ext\.type must be an integer/],
+      [new Ext(1.5, Buffer.alloc(0)), /Ext\.type must be an integer/],
+      [new MapEntries([[1, 2, 3]]), /MapEntries\.entries must be an array of \[key, value\] pairs/],
+      [new MapEntries('ab'), /MapEntries\.entries must be/],
+    ];
+    for (const [v, message] of bad) {
+      assert.throws(() => protocol.serialize(v), (e) => e.kind === 'invalid_argument' && message.test(e.message), String(message));
+    }
+    // A class instance is named; one whose constructor has no name reads as "object".
+    const anonymous = Object.create(Object.create(null));
+    assert.throws(() => protocol.serialize(anonymous), /class instance \(object\)/);
+    // A subclass of a registered class is that class.
+    class Tagged extends Map {}
+    assert.equal(hex(new Tagged([['a', 1]])), '81a16101');
+  });
+
   test('sets are for interop arguments only', () => {
     assert.equal(protocol.canonicalArgs([new Set([2, 1])]).toString('hex'), '91920102');
     assert.throws(() => protocol.canonicalValue(new Set([1])), (e) => e.code === 103);

@@ -5,22 +5,15 @@
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
-use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
-use cachekit::backpressure::LimiterConfig;
-use cachekit::breaker::BreakerConfig;
-use cachekit::crypto::{DEFAULT_TENANT, Keyring, MasterKey};
-use cachekit::engine::{
-    Action, Command, Engine, EngineConfig, Invalidate, Op, Ops, Outcome, Reply, Request, Source, Step, token_from_js,
-};
+use cachekit::crypto::MasterKey;
+use cachekit::engine::{Action, Command, Engine, Op, Ops, Outcome, Reply, Request, Source, Step, token_from_js};
 use cachekit::entry::Mode;
-use cachekit::l1::L1Config;
-use cachekit::refresh::XFetch;
-use cachekit::stampede::{LockConfig, SingleFlightConfig};
-use cachekit::ttl::{Intent, Ttl, TtlRefresh};
 use cachekit::{Error, ErrorKind};
 
-use crate::js::{Fail, Opts, Out, R, ck};
-use crate::value::{ToCore, ToJs, bytes_arg, js_string, string_arg};
+use crate::js::{Fail, Out, R, ck, opts};
+use crate::value::WasmHost;
+use crate::value::{bytes_arg, to_core, to_js};
+use cachekit_js_host::config;
 
 #[wasm_bindgen]
 extern "C" {
@@ -64,162 +57,13 @@ pub fn mode_from(name: &str) -> R<Mode> {
     Ok(Mode::from_name(name)?)
 }
 
-/// A TTL option: seconds (fractions round up) or `"never"`.
-fn ttl_from(v: &JsValue) -> R<Ttl> {
-    if let Some(x) = v.as_f64() {
-        return Ok(Ttl::from_secs_f64(x)?);
-    }
-    if v.as_string().as_deref() == Some("never") {
-        return Ok(Ttl::Never);
-    }
-    ck(ErrorKind::InvalidTtl, "ttl must be a number of seconds or \"never\"")
-}
-
 /// A master key given as 64 hex digits or 32 raw bytes.
 pub fn master_key(v: &JsValue) -> R<MasterKey> {
-    if v.is_string() {
-        Ok(MasterKey::from_hex(&js_string(v)?)?)
-    } else {
-        Ok(MasterKey::from_bytes(&bytes_arg(v, "master key")?)?)
-    }
-}
-
-fn keyring_from(o: &Opts) -> R<Keyring> {
-    let Some(mk) = o.get("masterKey")? else {
-        return ck(ErrorKind::InvalidMasterKey, "encryption needs a masterKey (64 hex digits or 32 bytes)");
-    };
-    let current = master_key(&mk)?;
-    let mut previous = Vec::new();
-    if let Some(p) = o.get("previousKeys")? {
-        if !Array::is_array(&p) {
-            return ck(ErrorKind::InvalidKeyring, "previousKeys must be an array of master keys");
-        }
-        for k in Array::from(&p).iter() {
-            previous.push(master_key(&k)?);
-        }
-    }
-    let tenant = o.string("tenant")?.unwrap_or_else(|| DEFAULT_TENANT.to_owned());
-    Ok(Keyring::new(&current, &previous, &tenant)?)
-}
-
-fn config_from(o: &Opts) -> R<(EngineConfig, Option<Keyring>)> {
-    let intent = match o.string("intent")? {
-        Some(name) => Intent::from_name(&name)?,
-        None => Intent::Production,
-    };
-    let mut c = EngineConfig::for_intent(intent);
-    if let Some(v) = o.get("ttl")? {
-        c.ttl = Some(ttl_from(&v)?);
-    }
-    if let Some(m) = o.string("mode")? {
-        c.mode = mode_from(&m)?;
-    }
-    match o.section("l1")? {
-        Some(None) => c.l1 = None,
-        Some(Some(l)) => {
-            let mut cfg = L1Config::new(l.u64("maxBytes")?.map_or(cachekit::l1::DEFAULT_BUDGET, |b| b as usize));
-            cfg.max_entry_bytes = l.u64("maxEntryBytes")?.map(|b| b as usize);
-            if let Some(s) = l.u64("shards")? {
-                cfg.shards = s as usize;
-            }
-            c.l1 = Some(cfg);
-        }
-        None => {}
-    }
-    if let Some(Some(b)) = o.section("breaker")? {
-        let d = BreakerConfig::default();
-        c.breaker = BreakerConfig {
-            failure_threshold: b.u64("failureThreshold")?.map_or(d.failure_threshold, |x| x as u32),
-            failure_window: b.u64("failureWindowMs")?.unwrap_or(d.failure_window),
-            open_duration: b.u64("openDurationMs")?.unwrap_or(d.open_duration),
-            half_open_probes: b.u64("halfOpenProbes")?.map_or(d.half_open_probes, |x| x as u32),
-            success_threshold: b.u64("successThreshold")?.map_or(d.success_threshold, |x| x as u32),
-        };
-    }
-    if let Some(Some(b)) = o.section("backpressure")? {
-        let d = LimiterConfig::default();
-        c.limiter = LimiterConfig {
-            max_in_flight: b.u64("maxInFlight")?.map_or(d.max_in_flight, |x| x as u32),
-            max_queued: b.u64("maxQueued")?.map_or(d.max_queued, |x| x as u32),
-            max_wait: b.u64("maxWaitMs")?.unwrap_or(d.max_wait),
-        };
-    }
-    if let Some(Some(t)) = o.section("timeout")? {
-        let d = AdaptiveTimeoutConfig::default();
-        c.timeout = AdaptiveTimeoutConfig {
-            min_timeout: t.u64("minMs")?.unwrap_or(d.min_timeout),
-            max_timeout: t.u64("maxMs")?.unwrap_or(d.max_timeout),
-            multiplier: t.f64("multiplier")?.unwrap_or(d.multiplier),
-            margin: t.u64("marginMs")?.unwrap_or(d.margin),
-            min_samples: t.u64("minSamples")?.map_or(d.min_samples, |x| x as usize),
-            ..d
-        };
-    }
-    if let Some(w) = o.u64("followerWaitMs")? {
-        c.single_flight = SingleFlightConfig::new(w)?;
-    }
-    match o.section("lock")? {
-        Some(None) => c.lock = None,
-        Some(Some(l)) => {
-            c.lock = Some(LockConfig::new(
-                l.u64("leaseMs")?.unwrap_or(LockConfig::DEFAULT_LEASE_MS),
-                l.u64("retryMs")?.unwrap_or(LockConfig::DEFAULT_RETRY_MS),
-                l.u64("waitMs")?.unwrap_or(LockConfig::DEFAULT_WAIT_MS),
-            )?)
-        }
-        None => {}
-    }
-    if let Some(Some(r)) = o.section("ttlRefresh")? {
-        c.ttl_refresh = Some(TtlRefresh::new(r.f64("threshold")?.unwrap_or(TtlRefresh::DEFAULT_THRESHOLD))?);
-    }
-    if let Some(Some(r)) = o.section("earlyRefresh")? {
-        c.early_refresh = Some(XFetch::new(r.f64("beta")?.unwrap_or(XFetch::DEFAULT_BETA))?);
-    }
-    if let Some(m) = o.u64("maxValueBytes")? {
-        c.max_value_bytes = m as usize;
-    }
-    if let Some(b) = o.bool("deleteUnreadable")? {
-        c.delete_unreadable = b;
-    }
-    if let Some(b) = o.bool("failClosed")? {
-        c.fail_closed = b;
-    }
-    if let Some(p) = o.string("tagPrefix")? {
-        c.tag_prefix = p;
-    }
-    // JSON.parse is the engines' fastest way to build a value (`Outcome::HitJson`).
-    c.json_hits = true;
-    let keyring = match o.section("encryption")? {
-        Some(Some(e)) => Some(keyring_from(&e)?),
-        _ => None,
-    };
-    Ok((c, keyring))
+    config::master_key(&WasmHost::new(), v)
 }
 
 fn request(key: &JsValue, opts: &JsValue, profiles: &[Request]) -> R<Request> {
-    let key = string_arg(key, "key")?;
-    if let Some(i) = opts.as_f64() {
-        return match profiles.get(i as usize) {
-            Some(p) if i.fract() == 0.0 && i >= 0.0 => Ok(Request { key, ..p.clone() }),
-            _ => ck(ErrorKind::InvalidArgument, format!("unknown request profile {i}")),
-        };
-    }
-    let mut req = Request::new(key);
-    let o = Opts::new(opts, "request options")?;
-    if o.is_empty() {
-        return Ok(req);
-    }
-    if let Some(m) = o.string("mode")? {
-        req.mode = Some(mode_from(&m)?);
-    }
-    req.namespace = o.string("namespace")?;
-    if let Some(t) = o.get("ttl")? {
-        req.ttl = Some(ttl_from(&t)?);
-    }
-    if let Some(tags) = o.strings("tags")? {
-        req.tags = tags;
-    }
-    Ok(req)
+    config::request(&WasmHost::new(), key, opts, profiles)
 }
 
 fn token_number(t: cachekit::engine::WaitToken) -> f64 {
@@ -328,7 +172,7 @@ fn hit_js(o: &Out, value: JsValue, source: Source) {
 fn outcome_js(outcome: &Outcome) -> R<JsValue> {
     let o = Out::new();
     match outcome {
-        Outcome::Hit { value, source } => hit_js(&o, ToJs::new(false).value(value)?, *source),
+        Outcome::Hit { value, source } => hit_js(&o, to_js(false, value)?, *source),
         Outcome::HitJson { json, source } => {
             let value = js_sys::JSON::parse(json)
                 .map_err(|_| Error::new(ErrorKind::Internal, "the engine wrote JSON that does not parse"))?;
@@ -401,7 +245,7 @@ impl NativeEngine {
             Action::Done(Outcome::HitJson { json, .. }) if quick => return Ok(JsValue::from_str(json)),
             // This engine hands out JSON when it can: a plain hit is a value JSON cannot say.
             Action::Done(Outcome::Hit { value, .. }) if quick => {
-                return Ok(Array::of1(&ToJs::new(false).value(value)?).into());
+                return Ok(Array::of1(&to_js(false, value)?).into());
             }
             _ => {}
         }
@@ -467,7 +311,7 @@ impl NativeEngine {
     /// Builds an engine from a configuration object (the package's `EngineConfig`).
     #[wasm_bindgen(constructor)]
     pub fn new(config: JsValue) -> Result<NativeEngine, Fail> {
-        let (config, keyring) = config_from(&Opts::new(&config, "engine config")?)?;
+        let (config, keyring) = config::engine_config(&opts(&config, "engine config")?)?;
         let engine = Engine::new(config, keyring)?;
         Ok(NativeEngine { engine, epoch: clock(), ops: Ops::new(), profiles: Vec::new(), recipes: Vec::new() })
     }
@@ -518,23 +362,7 @@ impl NativeEngine {
                 format!("unknown request profile {profile}"),
             )));
         }
-        let o = Opts::new(&spec, "key profile")?;
-        let need = |name: &str| -> R<String> {
-            match o.string(name)? {
-                Some(v) => Ok(v),
-                None => ck(ErrorKind::InvalidArgument, format!("key profile needs {name}")),
-            }
-        };
-        let key = match o.string("kind")?.as_deref() {
-            Some("interop") => {
-                cachekit::keys::KeyRecipe::Interop { namespace: need("namespace")?, operation: need("operation")? }
-            }
-            _ => cachekit::keys::KeyRecipe::Default {
-                namespace: o.string("namespace")?,
-                function: need("function")?,
-                integrity: o.bool("integrity")?.unwrap_or(true),
-            },
-        };
+        let key = config::key_recipe(&opts(&spec, "key profile")?)?;
         self.recipes.push(Recipe { key, profile: profile as usize });
         Ok((self.recipes.len() - 1) as u32)
     }
@@ -559,7 +387,7 @@ impl NativeEngine {
 
     pub fn set(&mut self, key: JsValue, value: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
         let req = request(&key, &opts, &self.profiles)?;
-        let value = ToCore::new().value(&value)?;
+        let value = to_core(&value)?;
         self.start(|e, now| e.set(req, &value, now))
     }
 
@@ -581,16 +409,7 @@ impl NativeEngine {
 
     /// `target`: `{key}`, `{namespace, mode?}` or `{tag}`.
     pub fn invalidate(&mut self, target: JsValue) -> Result<JsValue, Fail> {
-        let o = Opts::new(&target, "invalidation target")?;
-        let t = if let Some(k) = o.string("key")? {
-            Invalidate::Key(k)
-        } else if let Some(ns) = o.string("namespace")? {
-            Invalidate::Namespace { name: ns, mode: o.string("mode")?.map(|m| mode_from(&m)).transpose()? }
-        } else if let Some(tag) = o.string("tag")? {
-            Invalidate::Tag(tag)
-        } else {
-            return ck(ErrorKind::InvalidArgument, "invalidate needs a key, a namespace or a tag");
-        };
+        let t = config::invalidation(&opts(&target, "invalidation target")?)?;
         self.start(|e, now| e.invalidate(t, now))
     }
 
@@ -622,7 +441,7 @@ impl NativeEngine {
     /// "computed, not cached" and the step carries `uncacheable`.
     #[wasm_bindgen(js_name = onComputed)]
     pub fn on_computed(&mut self, op: u32, value: JsValue) -> Result<JsValue, Fail> {
-        match ToCore::new().value(&value) {
+        match to_core(&value) {
             Ok(v) => self.feed(op, |o, e, now| o.on_computed(e, Ok(&v), now)),
             Err(Fail::Ck(err)) => {
                 let uncacheable = cachekit::Value::Ext(0, Vec::new());

@@ -1,6 +1,6 @@
-//! Errors and option objects over `js-sys`.
+//! Errors, option objects and result objects over `js-sys`.
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use cachekit::{Error, ErrorKind};
@@ -53,109 +53,13 @@ pub fn get(obj: &JsValue, name: &str) -> R<JsValue> {
     Ok(Reflect::get(obj, &JsValue::from_str(name))?)
 }
 
-/// An option object (or `undefined`/`null`, which reads as empty).
-#[derive(Clone)]
-pub struct Opts {
-    obj: Option<JsValue>,
-}
+/// An option object read through `js-sys` (see `cachekit-js-host`'s `Opts`).
+pub type Opts = cachekit_js_host::Opts<crate::value::WasmHost>;
 
-impl Opts {
-    pub fn new(v: &JsValue, what: &str) -> R<Opts> {
-        if v.is_undefined() || v.is_null() {
-            Ok(Opts { obj: None })
-        } else if v.is_object() {
-            Ok(Opts { obj: Some(v.clone()) })
-        } else {
-            ck(ErrorKind::InvalidArgument, format!("{what} must be an object"))
-        }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.obj.is_none()
-    }
-
-    /// The property, or `None` when absent or `undefined` (`null` is returned as a value).
-    pub fn get_raw(&self, name: &str) -> R<Option<JsValue>> {
-        let Some(o) = &self.obj else { return Ok(None) };
-        let v = get(o, name)?;
-        Ok(if v.is_undefined() { None } else { Some(v) })
-    }
-
-    /// The property, or `None` when absent, `undefined` or `null`.
-    pub fn get(&self, name: &str) -> R<Option<JsValue>> {
-        Ok(self.get_raw(name)?.filter(|v| !v.is_null()))
-    }
-
-    fn bad<T>(&self, name: &str, want: &str) -> R<T> {
-        ck(ErrorKind::InvalidArgument, format!("option {name} must be {want}"))
-    }
-
-    pub fn f64(&self, name: &str) -> R<Option<f64>> {
-        match self.get(name)? {
-            None => Ok(None),
-            Some(v) => match v.as_f64() {
-                Some(x) => Ok(Some(x)),
-                None => self.bad(name, "a number"),
-            },
-        }
-    }
-
-    /// A non-negative whole number.
-    pub fn u64(&self, name: &str) -> R<Option<u64>> {
-        match self.f64(name)? {
-            None => Ok(None),
-            Some(x) if x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_991.0 => Ok(Some(x as u64)),
-            Some(_) => self.bad(name, "a non-negative integer"),
-        }
-    }
-
-    pub fn bool(&self, name: &str) -> R<Option<bool>> {
-        match self.get(name)? {
-            None => Ok(None),
-            Some(v) => match v.as_bool() {
-                Some(b) => Ok(Some(b)),
-                None => self.bad(name, "a boolean"),
-            },
-        }
-    }
-
-    pub fn string(&self, name: &str) -> R<Option<String>> {
-        match self.get(name)? {
-            None => Ok(None),
-            Some(v) if v.is_string() => Ok(Some(crate::value::js_string(&v)?)),
-            Some(_) => self.bad(name, "a string"),
-        }
-    }
-
-    /// A nested option object; `false` reads as `Some(None)` ("turned off").
-    pub fn section(&self, name: &str) -> R<Option<Option<Opts>>> {
-        match self.get(name)? {
-            None => Ok(None),
-            Some(v) => match v.as_bool() {
-                Some(false) => Ok(Some(None)),
-                Some(true) => Ok(Some(Some(Opts { obj: None }))),
-                None if v.is_object() => Ok(Some(Some(Opts { obj: Some(v) }))),
-                None => self.bad(name, "an object or false"),
-            },
-        }
-    }
-
-    /// An array of strings.
-    pub fn strings(&self, name: &str) -> R<Option<Vec<String>>> {
-        let Some(v) = self.get(name)? else { return Ok(None) };
-        if !Array::is_array(&v) {
-            return self.bad(name, "an array of strings");
-        }
-        let a = Array::from(&v);
-        let mut out = Vec::with_capacity(a.length() as usize);
-        for e in a.iter() {
-            if !e.is_string() {
-                return self.bad(name, "an array of strings");
-            }
-            out.push(crate::value::js_string(&e)?);
-        }
-        Ok(Some(out))
-    }
+/// The options in `v` (`undefined`/`null` reads as empty); `what` names them in the error
+/// when `v` is not an object.
+pub fn opts(v: &JsValue, what: &str) -> R<Opts> {
+    Opts::new(crate::value::WasmHost::new(), v, what)
 }
 
 /// Builds a plain result object.

@@ -5,15 +5,16 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use cachekit::crypto::{Aad, Keyring as CoreKeyring, MasterKey, TenantKey, derive};
+use cachekit::crypto::{Keyring as CoreKeyring, MasterKey, TenantKey, derive};
 use cachekit::entry::{self, EntryOptions, Mode};
 use cachekit::envelope::{self, DataEncoding};
 use cachekit::keys::{self, DefaultKey};
 use cachekit::{ErrorKind, Value, canonical, python_frame, serializer};
 
 use crate::engine::{master_key, mode_from};
-use crate::js::{Fail, Opts, Out, R, ck};
-use crate::value::{ToCore, ToJs, bytes_arg, bytes_js, js_string, string_arg, to_core_list};
+use crate::js::{Fail, Out, R, ck, opts};
+use crate::value::{bytes_arg, bytes_js, string_arg, to_core, to_core_list, to_js};
+use cachekit_js_host::config;
 
 type Res = Result<JsValue, Fail>;
 
@@ -22,7 +23,7 @@ fn exact_flag(v: &JsValue) -> bool {
 }
 
 fn value_out(v: &Value, exact: &JsValue) -> Res {
-    ToJs::new(exact_flag(exact)).value(v)
+    to_js(exact_flag(exact), v)
 }
 
 /// Registers the JavaScript classes the value mapping uses (called once by the loader).
@@ -54,14 +55,14 @@ pub fn error_kinds() -> JsValue {
 /// The value as the core sees it, in the exact (lossless) form.
 #[wasm_bindgen(js_name = exactValue)]
 pub fn exact_value(value: JsValue) -> Res {
-    let v = ToCore::new().value(&value)?;
-    ToJs::new(true).value(&v)
+    let v = to_core(&value)?;
+    to_js(true, &v)
 }
 
 /// StandardSerializer: value → MessagePack.
 #[wasm_bindgen]
 pub fn serialize(value: JsValue) -> Res {
-    let v = ToCore::new().value(&value)?;
+    let v = to_core(&value)?;
     bytes_js(&serializer::encode(&v)?)
 }
 
@@ -75,7 +76,7 @@ pub fn deserialize(bytes: JsValue, exact: JsValue) -> Res {
 /// The canonical interop/v1 value document.
 #[wasm_bindgen(js_name = canonicalValue)]
 pub fn canonical_value(value: JsValue) -> Res {
-    let v = ToCore::new().value(&value)?;
+    let v = to_core(&value)?;
     bytes_js(&canonical::encode_value(&v)?)
 }
 
@@ -112,42 +113,7 @@ pub fn interop_key(namespace: JsValue, operation: JsValue, args: JsValue) -> Res
 /// A default-mode key: `{namespace?, function, args?, kwargs?, integrity?, serializer?}`.
 #[wasm_bindgen(js_name = defaultKey)]
 pub fn default_key(spec: JsValue) -> Result<String, Fail> {
-    let o = Opts::new(&spec, "key spec")?;
-    let Some(function) = o.string("function")? else {
-        return ck(ErrorKind::InvalidArgument, "defaultKey needs a function");
-    };
-    let args = match o.get("args")? {
-        Some(a) => to_core_list(&a, "args")?,
-        None => Vec::new(),
-    };
-    let kwargs = match o.get("kwargs")? {
-        Some(k) => match ToCore::new().value(&k)? {
-            Value::Map(entries) => entries
-                .into_iter()
-                .map(|(k, v)| match k {
-                    Value::Str(s) => Ok((s, v)),
-                    _ => ck(ErrorKind::InvalidArgument, "kwargs keys must be strings"),
-                })
-                .collect::<R<Vec<_>>>()?,
-            _ => return ck(ErrorKind::InvalidArgument, "kwargs must be an object"),
-        },
-        None => Vec::new(),
-    };
-    let serializer = match o.get_raw("serializer")? {
-        None => "std".to_owned(),
-        Some(s) if s.is_string() => js_string(&s)?,
-        Some(_) => return ck(ErrorKind::InvalidArgument, "serializer must be a string"),
-    };
-    let namespace = o.string("namespace")?;
-    Ok(DefaultKey {
-        namespace: namespace.as_deref(),
-        function: &function,
-        args: &args,
-        kwargs: &kwargs,
-        integrity: o.bool("integrity")?.unwrap_or(true),
-        serializer: &serializer,
-    }
-    .build()?)
+    config::default_key(&opts(&spec, "key spec")?)
 }
 
 /// A default-mode key from positional arguments (the hot path of `wrap`).
@@ -206,7 +172,7 @@ fn mode_arg(v: &JsValue) -> R<Mode> {
 /// Encodes a plaintext entry.
 #[wasm_bindgen(js_name = entryEncode)]
 pub fn entry_encode(value: JsValue, mode: JsValue, key: JsValue) -> Res {
-    let v = ToCore::new().value(&value)?;
+    let v = to_core(&value)?;
     let key = string_arg(&key, "key")?;
     let opts = EntryOptions::new(mode_arg(&mode)?, &key);
     bytes_js(&entry::encode(&v, &opts)?)
@@ -224,25 +190,7 @@ pub fn entry_decode(bytes: JsValue, mode: JsValue, key: JsValue, exact: JsValue)
 /// The AAD v0x03 bytes: `{tenant, cacheKey, format, compressed, originalType?}`.
 #[wasm_bindgen]
 pub fn aad(spec: JsValue) -> Res {
-    let o = Opts::new(&spec, "aad spec")?;
-    let need = |name: &str| -> R<String> {
-        o.string(name)?.map_or_else(|| ck(ErrorKind::InvalidArgument, format!("aad needs {name}")), Ok)
-    };
-    let tenant = need("tenant")?;
-    let cache_key = need("cacheKey")?;
-    let format = need("format")?;
-    let original_type = o.string("originalType")?;
-    let compressed = o.bool("compressed")?.unwrap_or(false);
-    bytes_js(
-        &Aad {
-            tenant: &tenant,
-            cache_key: &cache_key,
-            format: &format,
-            compressed,
-            original_type: original_type.as_deref(),
-        }
-        .to_bytes(),
-    )
+    bytes_js(&config::aad(&opts(&spec, "aad spec")?)?)
 }
 
 /// HKDF salt for `domain` and `tenant`.
@@ -372,7 +320,7 @@ impl Keyring {
 
     #[wasm_bindgen(js_name = entryEncode)]
     pub fn entry_encode(&self, value: JsValue, mode: JsValue, key: JsValue) -> Res {
-        let v = ToCore::new().value(&value)?;
+        let v = to_core(&value)?;
         let key = string_arg(&key, "key")?;
         let opts = EntryOptions::new(mode_arg(&mode)?, &key).encrypted(&self.ring);
         bytes_js(&entry::encode(&v, &opts)?)

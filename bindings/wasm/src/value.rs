@@ -1,5 +1,7 @@
-//! JavaScript values ⇄ the core's [`Value`]: the napi addon's mapping
-//! (`bindings/node/src/value.rs` has the table), over `js-sys`.
+//! The WebAssembly build's side of the JavaScript value mapping: the classes the package
+//! registers (`registerRuntime`) and [`WasmHost`], the mapping's [`Host`] over `js-sys`. The
+//! mapping itself (rules, traversal, errors) is `cachekit-js-host`'s, shared with the napi
+//! addon; its crate documentation has the table.
 //!
 //! Strings are checked for lone surrogates before they are read (`invalid_string`), since
 //! `TextEncoder` would silently replace them. Bytes are read back as `Uint8Array`s, turned
@@ -7,15 +9,16 @@
 
 use std::cell::RefCell;
 
+use std::ffi::CStr;
+
 use js_sys::{Array, ArrayBuffer, Date as JsDate, Function, JsString, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use cachekit::temporal::{Date, DateTime, Time};
-use cachekit::value::{JS_MAX_SAFE_INTEGER, format_uuid, parse_uuid};
 use cachekit::{ErrorKind, Value};
+use cachekit_js_host::{Class, Host, Kind, ToCore, ToJs};
 
-use crate::js::{R, ck, get};
+use crate::js::{Fail, R, ck, get};
 
 /// The JavaScript classes the mapping recognises and builds, registered once by the loader.
 struct Runtime {
@@ -39,6 +42,36 @@ struct Runtime {
     map_entries: Function,
     map_entries_proto: JsValue,
     bytes: Option<Function>,
+}
+
+impl Runtime {
+    fn class(&self, class: Class) -> &Function {
+        match class {
+            Class::Map => &self.map,
+            Class::Set => &self.set,
+            Class::MapEntries => &self.map_entries,
+            Class::Float => &self.float,
+            Class::IsoDateTime => &self.iso_datetime,
+            Class::LocalDate => &self.local_date,
+            Class::LocalTime => &self.local_time,
+            Class::Uuid => &self.uuid,
+            Class::Ext => &self.ext,
+        }
+    }
+
+    fn proto(&self, class: Class) -> &JsValue {
+        match class {
+            Class::Map => &self.map_proto,
+            Class::Set => &self.set_proto,
+            Class::MapEntries => &self.map_entries_proto,
+            Class::Float => &self.float_proto,
+            Class::IsoDateTime => &self.iso_datetime_proto,
+            Class::LocalDate => &self.local_date_proto,
+            Class::LocalTime => &self.local_time_proto,
+            Class::Uuid => &self.uuid_proto,
+            Class::Ext => &self.ext_proto,
+        }
+    }
 }
 
 thread_local! {
@@ -105,16 +138,6 @@ fn runtime() -> R<std::rc::Rc<Runtime>> {
     })
 }
 
-/// The registered runtime, looked up once per conversion (`slot` keeps it).
-fn cached_runtime(slot: &mut Option<std::rc::Rc<Runtime>>) -> R<std::rc::Rc<Runtime>> {
-    if let Some(rt) = slot {
-        return Ok(rt.clone());
-    }
-    let rt = runtime()?;
-    *slot = Some(rt.clone());
-    Ok(rt)
-}
-
 /// A JavaScript string, refused with `invalid_string` when it holds a lone surrogate.
 pub fn js_string(v: &JsValue) -> R<String> {
     let s: &JsString = v.unchecked_ref();
@@ -133,360 +156,220 @@ pub fn bytes_js(b: &[u8]) -> R<JsValue> {
     }
 }
 
-/// Deeper than this the conversion stops (the core's own bound, 512, refuses earlier).
-const MAX_DEPTH: usize = 1000;
-
-/// Converts JavaScript values to core values.
-pub struct ToCore {
-    rt: Option<std::rc::Rc<Runtime>>,
-    /// Containers on the current path, for cycle detection.
-    path: Vec<JsValue>,
+/// The mapping's [`Host`] over `js-sys`, with the registered classes looked up on first use.
+#[derive(Default, Clone)]
+pub struct WasmHost {
+    rt: std::cell::OnceCell<std::rc::Rc<Runtime>>,
 }
 
-impl Default for ToCore {
-    fn default() -> Self {
-        ToCore::new()
+impl WasmHost {
+    /// A host for one conversion.
+    pub fn new() -> WasmHost {
+        WasmHost::default()
+    }
+
+    fn rt(&self) -> R<std::rc::Rc<Runtime>> {
+        if let Some(rt) = self.rt.get() {
+            return Ok(rt.clone());
+        }
+        let rt = runtime()?;
+        Ok(self.rt.get_or_init(|| rt).clone())
     }
 }
 
-impl ToCore {
-    pub fn new() -> ToCore {
-        ToCore { rt: None, path: Vec::new() }
+impl Host for WasmHost {
+    type V = JsValue;
+    type Err = Fail;
+
+    fn kind(&self, v: &JsValue) -> R<Kind> {
+        Ok(if v.is_undefined() || v.is_null() {
+            Kind::Nil
+        } else if let Some(b) = v.as_bool() {
+            Kind::Bool(b)
+        } else if let Some(x) = v.as_f64() {
+            Kind::Number(x)
+        } else if v.is_string() {
+            Kind::String
+        } else if v.is_bigint() {
+            Kind::BigInt
+        } else if v.is_function() {
+            Kind::Function
+        } else if v.is_symbol() {
+            Kind::Symbol
+        } else if v.is_object() {
+            Kind::Object
+        } else {
+            Kind::Other
+        })
     }
 
-    fn rt(&mut self) -> R<std::rc::Rc<Runtime>> {
-        cached_runtime(&mut self.rt)
+    fn is_undefined(&self, v: &JsValue) -> R<bool> {
+        Ok(v.is_undefined())
     }
 
-    /// Converts one value.
-    pub fn value(&mut self, v: &JsValue) -> R<Value> {
-        if v.is_undefined() || v.is_null() {
-            return Ok(Value::Nil);
-        }
-        if let Some(b) = v.as_bool() {
-            return Ok(Value::Bool(b));
-        }
-        if let Some(x) = v.as_f64() {
-            return Ok(Value::from_js_number(x));
-        }
-        if v.is_string() {
-            return Ok(Value::Str(js_string(v)?));
-        }
-        if v.is_bigint() {
-            return bigint(v).map(Value::Int);
-        }
-        if v.is_function() {
-            return ck(ErrorKind::UnsupportedType, "a function cannot be cached (only data: see the value mapping)");
-        }
-        if v.is_symbol() {
-            return ck(ErrorKind::UnsupportedType, "a symbol cannot be cached");
-        }
-        if v.is_object() {
-            return self.object(v);
-        }
-        ck(ErrorKind::UnsupportedType, "this JavaScript value cannot be cached")
+    fn string(&self, v: &JsValue) -> R<String> {
+        js_string(v)
     }
 
-    fn enter(&mut self, v: &JsValue) -> R<()> {
-        if self.path.len() >= MAX_DEPTH {
-            return ck(ErrorKind::DecodeBounds, format!("value nested deeper than {MAX_DEPTH} levels"));
+    fn bigint(&self, v: &JsValue) -> R<Option<i128>> {
+        let b: &js_sys::BigInt = v.unchecked_ref();
+        let text: String = b.to_string(10).map_err(JsValue::from)?.into();
+        Ok(text.parse::<i128>().ok())
+    }
+
+    fn is_array(&self, v: &JsValue) -> R<bool> {
+        Ok(Array::is_array(v))
+    }
+
+    fn len(&self, array: &JsValue) -> R<u32> {
+        Ok(array.unchecked_ref::<Array>().length())
+    }
+
+    fn element(&self, array: &JsValue, i: u32) -> R<JsValue> {
+        Ok(array.unchecked_ref::<Array>().get(i))
+    }
+
+    fn bytes(&self, v: &JsValue) -> R<Option<Vec<u8>>> {
+        if let Some(u) = v.dyn_ref::<Uint8Array>() {
+            return Ok(Some(u.to_vec()));
         }
-        if self.path.iter().any(|a| a == v) {
-            return ck(ErrorKind::UnsupportedType, "a cyclic structure cannot be cached (an object contains itself)");
+        Ok(v.dyn_ref::<ArrayBuffer>().map(|ab| Uint8Array::new(ab).to_vec()))
+    }
+
+    fn date_millis(&self, v: &JsValue) -> R<Option<f64>> {
+        Ok(v.dyn_ref::<JsDate>().map(JsDate::get_time))
+    }
+
+    fn is_plain_object(&self, v: &JsValue) -> R<bool> {
+        let rt = self.rt()?;
+        let proto: JsValue = Object::get_prototype_of(v).into();
+        Ok(proto.is_null() || proto == rt.object_proto)
+    }
+
+    fn class_of(&self, v: &JsValue) -> R<Option<Class>> {
+        let rt = self.rt()?;
+        // The prototype chain, walked once, compared with each class's prototype (`instanceof`).
+        let mut chain: Vec<JsValue> = Vec::new();
+        let mut p: JsValue = Object::get_prototype_of(v).into();
+        while chain.len() < 32 && !(p.is_null() || p.is_undefined()) {
+            let next: JsValue = Object::get_prototype_of(&p).into();
+            chain.push(p);
+            p = next;
         }
-        self.path.push(v.clone());
+        Ok(Class::ALL.into_iter().find(|&c| chain.iter().any(|x| *x == *rt.proto(c))))
+    }
+
+    fn is_view(&self, v: &JsValue) -> R<bool> {
+        Ok(ArrayBuffer::is_view(v))
+    }
+
+    fn own_keys(&self, v: &JsValue) -> R<JsValue> {
+        Ok(Object::keys(v.unchecked_ref::<Object>()).into())
+    }
+
+    fn get(&self, obj: &JsValue, key: &JsValue) -> R<JsValue> {
+        Ok(Reflect::get(obj, key)?)
+    }
+
+    fn get_named(&self, obj: &JsValue, name: &'static CStr) -> R<JsValue> {
+        get(obj, name.to_str().unwrap_or_default())
+    }
+
+    fn array_from(&self, v: &JsValue) -> R<JsValue> {
+        Ok(Array::from(v).into())
+    }
+
+    fn same(&self, a: &JsValue, b: &JsValue) -> R<bool> {
+        Ok(a == b)
+    }
+
+    fn null(&self) -> R<JsValue> {
+        Ok(JsValue::NULL)
+    }
+
+    fn boolean(&self, b: bool) -> R<JsValue> {
+        Ok(JsValue::from_bool(b))
+    }
+
+    fn number(&self, x: f64) -> R<JsValue> {
+        Ok(JsValue::from_f64(x))
+    }
+
+    fn new_bigint(&self, i: i128) -> R<JsValue> {
+        Ok(JsValue::from(i))
+    }
+
+    fn new_string(&self, s: &str) -> R<JsValue> {
+        Ok(JsValue::from_str(s))
+    }
+
+    fn new_bytes(&self, b: &[u8]) -> R<JsValue> {
+        bytes_js(b)
+    }
+
+    fn new_array(&self, len: usize) -> R<JsValue> {
+        Ok(Array::new_with_length(len as u32).into())
+    }
+
+    fn set_element(&self, array: &JsValue, i: u32, x: JsValue) -> R<()> {
+        array.unchecked_ref::<Array>().set(i, x);
         Ok(())
     }
 
-    /// The elements of a JS array, converted.
-    fn items(&mut self, array: &Array) -> R<Vec<Value>> {
-        let mut items = Vec::with_capacity(array.length() as usize);
-        for x in array.iter() {
-            items.push(self.value(&x)?);
-        }
-        Ok(items)
+    fn new_object(&self) -> R<JsValue> {
+        Ok(Object::new().into())
     }
 
-    /// A JS array of `[key, value]` pairs (a `Map` through `Array.from`, or `MapEntries.entries`),
-    /// converted.
-    fn pairs(&mut self, pairs: &Array) -> R<Vec<(Value, Value)>> {
-        let mut entries = Vec::with_capacity(pairs.length() as usize);
-        for pair in pairs.iter() {
-            if !Array::is_array(&pair) {
-                return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
+    fn set_property(&self, obj: &JsValue, key: &str, x: JsValue, define: bool) -> R<()> {
+        let k = JsValue::from_str(key);
+        if define {
+            let d = Object::new();
+            for (name, b) in [("writable", true), ("enumerable", true), ("configurable", true)] {
+                Reflect::set(&d, &JsValue::from_str(name), &JsValue::from_bool(b))?;
             }
-            let pair = Array::from(&pair);
-            if pair.length() != 2 {
-                return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
-            }
-            let k = self.value(&pair.get(0))?;
-            let val = self.value(&pair.get(1))?;
-            entries.push((k, val));
+            Reflect::set(&d, &JsValue::from_str("value"), &x)?;
+            Object::define_property(obj.unchecked_ref::<Object>(), &k, &d);
+        } else {
+            Reflect::set(obj, &k, &x)?;
         }
-        Ok(entries)
+        Ok(())
     }
 
-    fn object(&mut self, v: &JsValue) -> R<Value> {
-        if Array::is_array(v) {
-            self.enter(v)?;
-            let items = self.items(v.unchecked_ref())?;
-            self.path.pop();
-            return Ok(Value::Array(items));
-        }
-        if let Some(u) = v.dyn_ref::<Uint8Array>() {
-            return Ok(Value::Bytes(u.to_vec()));
-        }
-        if let Some(ab) = v.dyn_ref::<ArrayBuffer>() {
-            return Ok(Value::Bytes(Uint8Array::new(ab).to_vec()));
-        }
-        if let Some(d) = v.dyn_ref::<JsDate>() {
-            return Ok(Value::DateTime(DateTime::from_unix_millis_f64(d.get_time())?));
-        }
-        let rt = self.rt()?;
-        let obj: &Object = v.unchecked_ref();
-        let proto: JsValue = Object::get_prototype_of(obj).into();
-        if proto.is_null() || proto == rt.object_proto {
-            self.enter(v)?;
-            let keys = Object::keys(obj);
-            let mut entries = Vec::with_capacity(keys.length() as usize);
-            for k in keys.iter() {
-                let key = js_string(&k)?;
-                let val = self.value(&Reflect::get(v, &k)?)?;
-                entries.push((Value::Str(key), val));
-            }
-            self.path.pop();
-            return Ok(Value::Map(entries));
-        }
-        // The prototype chain, compared with each class's prototype (`instanceof`).
-        let mut chain = vec![proto];
-        while chain.len() < 32 {
-            let last: &Object = chain[chain.len() - 1].unchecked_ref();
-            let p: JsValue = Object::get_prototype_of(last).into();
-            if p.is_null() || p.is_undefined() {
-                break;
-            }
-            chain.push(p);
-        }
-        let is = |p: &JsValue| chain.iter().any(|c| c == p);
-        if is(&rt.map_proto) {
-            self.enter(v)?;
-            let entries = self.pairs(&Array::from(v))?;
-            self.path.pop();
-            return Ok(Value::Map(entries));
-        }
-        if is(&rt.set_proto) {
-            self.enter(v)?;
-            let items = self.items(&Array::from(v))?;
-            self.path.pop();
-            return Ok(Value::Set(items));
-        }
-        if is(&rt.map_entries_proto) {
-            self.enter(v)?;
-            let pairs = get(v, "entries")?;
-            if !Array::is_array(&pairs) {
-                return ck(ErrorKind::InvalidArgument, "MapEntries.entries must be an array of [key, value] pairs");
-            }
-            let entries = self.pairs(&Array::from(&pairs))?;
-            self.path.pop();
-            return Ok(Value::Map(entries));
-        }
-        if is(&rt.float_proto) {
-            return match get(v, "value")?.as_f64() {
-                Some(x) => Ok(Value::Float(x)),
-                None => ck(ErrorKind::InvalidArgument, "Float.value must be a number"),
-            };
-        }
-        let text = |what: &str| -> R<String> {
-            let x = get(v, "value")?;
-            if !x.is_string() {
-                return ck(ErrorKind::InvalidArgument, format!("{what}.value must be a string"));
-            }
-            js_string(&x)
-        };
-        if is(&rt.iso_datetime_proto) {
-            return Ok(Value::DateTime(DateTime::parse(&text("IsoDateTime")?)?));
-        }
-        if is(&rt.local_date_proto) {
-            return Ok(Value::Date(Date::parse(&text("LocalDate")?)?));
-        }
-        if is(&rt.local_time_proto) {
-            return Ok(Value::Time(Time::parse(&text("LocalTime")?)?));
-        }
-        if is(&rt.uuid_proto) {
-            return Ok(Value::Uuid(parse_uuid(&text("Uuid")?)?));
-        }
-        if is(&rt.ext_proto) {
-            let t = get(v, "type")?.as_f64().unwrap_or(f64::NAN);
-            let data = get(v, "data")?;
-            let bytes = data.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec).unwrap_or_default();
-            if !(t.fract() == 0.0 && (-128.0..=127.0).contains(&t)) {
-                return ck(ErrorKind::InvalidArgument, "Ext.type must be an integer in -128..=127");
-            }
-            return Ok(Value::Ext(t as i8, bytes));
-        }
-        if ArrayBuffer::is_view(v) {
-            return ck(ErrorKind::UnsupportedType, "only Uint8Array/Buffer/ArrayBuffer are cached as bytes");
-        }
-        ck(
-            ErrorKind::UnsupportedType,
-            format!("a class instance ({}) cannot be cached: convert it to a plain object", class_name(v)),
-        )
-    }
-}
-
-fn class_name(v: &JsValue) -> String {
-    let name = get(v, "constructor")
-        .ok()
-        .filter(JsValue::is_function)
-        .and_then(|c| get(&c, "name").ok())
-        .and_then(|n| n.as_string());
-    match name {
-        Some(s) if !s.is_empty() => s,
-        _ => "object".into(),
-    }
-}
-
-fn bigint(v: &JsValue) -> R<i128> {
-    let b: &js_sys::BigInt = v.unchecked_ref();
-    let text: String = b.to_string(10).map_err(JsValue::from)?.into();
-    match text.parse::<i128>() {
-        Ok(i) => Ok(i),
-        Err(_) => ck(ErrorKind::IntegerOutOfRange, "bigint outside [-2^63, 2^64-1]"),
-    }
-}
-
-/// Converts core values to JavaScript values.
-pub struct ToJs {
-    exact: bool,
-    rt: Option<std::rc::Rc<Runtime>>,
-}
-
-impl ToJs {
-    /// `exact`: the lossless form (every integer a `bigint`, every float a `Float`, every map
-    /// a `MapEntries`, every datetime an `IsoDateTime`).
-    pub fn new(exact: bool) -> ToJs {
-        ToJs { exact, rt: None }
+    fn new_date(&self, ms: f64) -> R<JsValue> {
+        Ok(JsDate::new(&JsValue::from_f64(ms)).into())
     }
 
-    fn rt(&mut self) -> R<std::rc::Rc<Runtime>> {
-        cached_runtime(&mut self.rt)
-    }
-
-    fn wrap(&mut self, ctor: fn(&Runtime) -> &Function, args: &[JsValue]) -> R<JsValue> {
+    fn construct(&self, class: Class, args: &[JsValue]) -> R<JsValue> {
         let rt = self.rt()?;
         let a = Array::new();
         for x in args {
             a.push(x);
         }
-        Ok(Reflect::construct(ctor(&rt), &a)?)
+        Ok(Reflect::construct(rt.class(class), &a)?)
     }
+}
 
-    pub fn value(&mut self, v: &Value) -> R<JsValue> {
-        Ok(match v {
-            Value::Nil => JsValue::NULL,
-            Value::Bool(b) => JsValue::from_bool(*b),
-            Value::Int(i) => {
-                if !self.exact && (i.unsigned_abs() as f64) <= JS_MAX_SAFE_INTEGER {
-                    JsValue::from_f64(*i as f64)
-                } else {
-                    JsValue::from(*i)
-                }
-            }
-            Value::Float(x) => {
-                let n = JsValue::from_f64(*x);
-                if self.exact { self.wrap(|r| &r.float, &[n])? } else { n }
-            }
-            Value::Str(s) => JsValue::from_str(s),
-            Value::Bytes(b) => bytes_js(b)?,
-            Value::Array(items) => {
-                let a = Array::new_with_length(items.len() as u32);
-                for (i, x) in items.iter().enumerate() {
-                    a.set(i as u32, self.value(x)?);
-                }
-                a.into()
-            }
-            Value::Map(entries) => {
-                if !self.exact && entries.iter().all(|(k, _)| matches!(k, Value::Str(_))) {
-                    let o = Object::new();
-                    for (k, x) in entries {
-                        let Value::Str(ks) = k else { unreachable!("checked above") };
-                        let key = JsValue::from_str(ks);
-                        let val = self.value(x)?;
-                        if ks == "__proto__" {
-                            let d = Object::new();
-                            for (name, b) in [("writable", true), ("enumerable", true), ("configurable", true)] {
-                                let _ = Reflect::set(&d, &JsValue::from_str(name), &JsValue::from_bool(b));
-                            }
-                            let _ = Reflect::set(&d, &JsValue::from_str("value"), &val);
-                            Object::define_property(&o, &key, &d);
-                        } else {
-                            Reflect::set(&o, &key, &val)?;
-                        }
-                    }
-                    return Ok(o.into());
-                }
-                let pairs = Array::new_with_length(entries.len() as u32);
-                for (i, (k, x)) in entries.iter().enumerate() {
-                    let pair = Array::new_with_length(2);
-                    pair.set(0, self.value(k)?);
-                    pair.set(1, self.value(x)?);
-                    pairs.set(i as u32, pair.into());
-                }
-                if self.exact {
-                    self.wrap(|r| &r.map_entries, &[pairs.into()])?
-                } else {
-                    self.wrap(|r| &r.map, &[pairs.into()])?
-                }
-            }
-            Value::Set(items) => {
-                let a = Array::new_with_length(items.len() as u32);
-                for (i, x) in items.iter().enumerate() {
-                    a.set(i as u32, self.value(x)?);
-                }
-                self.wrap(|r| &r.set, &[a.into()])?
-            }
-            Value::DateTime(dt) => {
-                if self.exact {
-                    self.wrap(|r| &r.iso_datetime, &[JsValue::from_str(&dt.to_string())])?
-                } else {
-                    JsDate::new(&JsValue::from_f64(dt.unix_millis_utc() as f64)).into()
-                }
-            }
-            Value::Date(d) => self.wrap(|r| &r.local_date, &[JsValue::from_str(&d.to_string())])?,
-            Value::Time(t) => self.wrap(|r| &r.local_time, &[JsValue::from_str(&t.to_string())])?,
-            Value::Uuid(u) => self.wrap(|r| &r.uuid, &[JsValue::from_str(&format_uuid(u))])?,
-            Value::Ext(t, data) => {
-                let d = bytes_js(data)?;
-                self.wrap(|r| &r.ext, &[JsValue::from_f64(f64::from(*t)), d])?
-            }
-        })
-    }
+/// Converts a JavaScript value.
+pub fn to_core(v: &JsValue) -> R<Value> {
+    ToCore::new(WasmHost::new()).value(v)
+}
+
+/// Converts a core value: `exact`, the lossless form (see `cachekit-js-host`'s table).
+pub fn to_js(exact: bool, v: &Value) -> R<JsValue> {
+    ToJs::new(WasmHost::new(), exact).value(v)
 }
 
 /// Converts a JavaScript array of arguments (`undefined`/`null` is no arguments).
 pub fn to_core_list(v: &JsValue, what: &str) -> R<Vec<Value>> {
-    match ToCore::new().value(v)? {
-        Value::Array(a) => Ok(a),
-        Value::Nil => Ok(Vec::new()),
-        _ => ck(ErrorKind::InvalidArgument, format!("{what} must be an array")),
-    }
+    cachekit_js_host::to_core_list(WasmHost::new(), v, what)
 }
 
 /// Reads a string argument (lone surrogates refused).
 pub fn string_arg(v: &JsValue, what: &str) -> R<String> {
-    if !v.is_string() {
-        return ck(ErrorKind::InvalidArgument, format!("{what} must be a string"));
-    }
-    js_string(v)
+    cachekit_js_host::string_arg(&WasmHost::new(), v, what)
 }
 
 /// Reads a byte argument (`Uint8Array`, `Buffer` or `ArrayBuffer`).
 pub fn bytes_arg(v: &JsValue, what: &str) -> R<Vec<u8>> {
-    if let Some(u) = v.dyn_ref::<Uint8Array>() {
-        return Ok(u.to_vec());
-    }
-    if let Some(ab) = v.dyn_ref::<ArrayBuffer>() {
-        return Ok(Uint8Array::new(ab).to_vec());
-    }
-    ck(ErrorKind::InvalidArgument, format!("{what} must be a Uint8Array or Buffer"))
+    cachekit_js_host::bytes_arg(&WasmHost::new(), v, what)
 }
