@@ -53,7 +53,23 @@ pub enum Class {
 }
 
 impl Class {
-    /// Every class, in the order the mapping tests an object against them.
+    /// The property of the runtime object (`registerRuntime`) that holds the class.
+    pub fn name(self) -> &'static CStr {
+        match self {
+            Class::Map => c"Map",
+            Class::Set => c"Set",
+            Class::MapEntries => c"MapEntries",
+            Class::Float => c"Float",
+            Class::IsoDateTime => c"IsoDateTime",
+            Class::LocalDate => c"LocalDate",
+            Class::LocalTime => c"LocalTime",
+            Class::Uuid => c"Uuid",
+            Class::Ext => c"Ext",
+        }
+    }
+
+    /// Every class, in the order the mapping tests an object against them (also each class's
+    /// index: `class as usize`).
     pub const ALL: [Class; 9] = [
         Class::Map,
         Class::Set,
@@ -143,4 +159,20 @@ pub trait Host {
     fn new_date(&self, ms: f64) -> Result<Self::V, Self::Err>;
     /// `new class(...args)` of a registered class.
     fn construct(&self, class: Class, args: &[Self::V]) -> Result<Self::V, Self::Err>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Class;
+
+    #[test]
+    fn classes_are_listed_in_index_order_with_distinct_names() {
+        for (i, c) in Class::ALL.iter().enumerate() {
+            assert_eq!(*c as usize, i, "{c:?} is not at its own index: engines index their class tables by it");
+        }
+        let mut names: Vec<_> = Class::ALL.iter().map(|c| c.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Class::ALL.len());
+    }
 }

@@ -19,20 +19,15 @@ type V = sys::napi_value;
 /// per thread by the package's loader (`registerRuntime`).
 struct Runtime {
     object_proto: sys::napi_ref,
-    map: sys::napi_ref,
-    set: sys::napi_ref,
     array_from: sys::napi_ref,
-    float: sys::napi_ref,
-    iso_datetime: sys::napi_ref,
-    local_date: sys::napi_ref,
-    local_time: sys::napi_ref,
-    uuid: sys::napi_ref,
-    ext: sys::napi_ref,
-    map_entries: sys::napi_ref,
+    /// Each class's constructor, by `Class as usize`.
+    classes: [sys::napi_ref; CLASSES],
     hit_step: sys::napi_ref,
     step: sys::napi_ref,
     command: sys::napi_ref,
 }
+
+const CLASSES: usize = Class::ALL.len();
 
 thread_local! {
     static RUNTIME: RefCell<Option<Runtime>> = const { RefCell::new(None) };
@@ -48,18 +43,14 @@ pub fn register(js: Js, obj: V) -> R<()> {
         }
         js.reference(v)
     };
+    let mut classes = [std::ptr::null_mut(); CLASSES];
+    for class in Class::ALL {
+        classes[class as usize] = get(class.name())?;
+    }
     let rt = Runtime {
         object_proto: get(c"objectPrototype")?,
-        map: get(c"Map")?,
-        set: get(c"Set")?,
         array_from: get(c"arrayFrom")?,
-        float: get(c"Float")?,
-        iso_datetime: get(c"IsoDateTime")?,
-        local_date: get(c"LocalDate")?,
-        local_time: get(c"LocalTime")?,
-        uuid: get(c"Uuid")?,
-        ext: get(c"Ext")?,
-        map_entries: get(c"MapEntries")?,
+        classes,
         hit_step: get(c"hitStep")?,
         step: get(c"step")?,
         command: get(c"command")?,
@@ -74,16 +65,8 @@ pub fn register(js: Js, obj: V) -> R<()> {
 #[derive(Clone, Copy)]
 struct Handles {
     object_proto: V,
-    map: V,
-    set: V,
     array_from: V,
-    float: V,
-    iso_datetime: V,
-    local_date: V,
-    local_time: V,
-    uuid: V,
-    ext: V,
-    map_entries: V,
+    classes: [V; CLASSES],
 }
 
 /// The runtime's step and command builders (they build the plain objects in JavaScript: one
@@ -120,19 +103,11 @@ fn handles(js: Js) -> R<Handles> {
                 "the addon's value runtime is not registered (load it through the package)",
             );
         };
-        Ok(Handles {
-            object_proto: js.deref(rt.object_proto)?,
-            map: js.deref(rt.map)?,
-            set: js.deref(rt.set)?,
-            array_from: js.deref(rt.array_from)?,
-            float: js.deref(rt.float)?,
-            iso_datetime: js.deref(rt.iso_datetime)?,
-            local_date: js.deref(rt.local_date)?,
-            local_time: js.deref(rt.local_time)?,
-            uuid: js.deref(rt.uuid)?,
-            ext: js.deref(rt.ext)?,
-            map_entries: js.deref(rt.map_entries)?,
-        })
+        let mut classes = [std::ptr::null_mut(); CLASSES];
+        for (v, r) in classes.iter_mut().zip(rt.classes) {
+            *v = js.deref(r)?;
+        }
+        Ok(Handles { object_proto: js.deref(rt.object_proto)?, array_from: js.deref(rt.array_from)?, classes })
     })
 }
 
@@ -160,18 +135,7 @@ impl NodeHost {
     }
 
     fn class(&self, class: Class) -> R<V> {
-        let h = self.h()?;
-        Ok(match class {
-            Class::Map => h.map,
-            Class::Set => h.set,
-            Class::MapEntries => h.map_entries,
-            Class::Float => h.float,
-            Class::IsoDateTime => h.iso_datetime,
-            Class::LocalDate => h.local_date,
-            Class::LocalTime => h.local_time,
-            Class::Uuid => h.uuid,
-            Class::Ext => h.ext,
-        })
+        Ok(self.h()?.classes[class as usize])
     }
 }
 

@@ -23,54 +23,18 @@ use crate::js::{Fail, R, ck, get};
 /// The JavaScript classes the mapping recognises and builds, registered once by the loader.
 struct Runtime {
     object_proto: JsValue,
-    map: Function,
-    map_proto: JsValue,
-    set: Function,
-    set_proto: JsValue,
-    float: Function,
-    float_proto: JsValue,
-    iso_datetime: Function,
-    iso_datetime_proto: JsValue,
-    local_date: Function,
-    local_date_proto: JsValue,
-    local_time: Function,
-    local_time_proto: JsValue,
-    uuid: Function,
-    uuid_proto: JsValue,
-    ext: Function,
-    ext_proto: JsValue,
-    map_entries: Function,
-    map_entries_proto: JsValue,
+    /// Each class's constructor and prototype, by `Class as usize`.
+    classes: Vec<(Function, JsValue)>,
     bytes: Option<Function>,
 }
 
 impl Runtime {
     fn class(&self, class: Class) -> &Function {
-        match class {
-            Class::Map => &self.map,
-            Class::Set => &self.set,
-            Class::MapEntries => &self.map_entries,
-            Class::Float => &self.float,
-            Class::IsoDateTime => &self.iso_datetime,
-            Class::LocalDate => &self.local_date,
-            Class::LocalTime => &self.local_time,
-            Class::Uuid => &self.uuid,
-            Class::Ext => &self.ext,
-        }
+        &self.classes[class as usize].0
     }
 
     fn proto(&self, class: Class) -> &JsValue {
-        match class {
-            Class::Map => &self.map_proto,
-            Class::Set => &self.set_proto,
-            Class::MapEntries => &self.map_entries_proto,
-            Class::Float => &self.float_proto,
-            Class::IsoDateTime => &self.iso_datetime_proto,
-            Class::LocalDate => &self.local_date_proto,
-            Class::LocalTime => &self.local_time_proto,
-            Class::Uuid => &self.uuid_proto,
-            Class::Ext => &self.ext_proto,
-        }
+        &self.classes[class as usize].1
     }
 }
 
@@ -81,52 +45,21 @@ thread_local! {
 /// Stores the classes the mapping needs: `{objectPrototype, Map, Set, Float, IsoDateTime,
 /// LocalDate, LocalTime, Uuid, Ext, MapEntries, bytes?}` (other properties are ignored).
 pub fn register(obj: &JsValue) -> R<()> {
-    let ctor = |name: &str| -> R<(Function, JsValue)> {
-        let v = get(obj, name)?;
-        match v.dyn_into::<Function>() {
-            Ok(f) => {
-                let p = get(&f, "prototype")?;
-                Ok((f, p))
-            }
-            Err(_) => ck(ErrorKind::InvalidArgument, format!("registerRuntime: {name} is missing")),
-        }
-    };
     let object_proto = get(obj, "objectPrototype")?;
     if !object_proto.is_object() {
         return ck(ErrorKind::InvalidArgument, "registerRuntime: objectPrototype is missing");
     }
-    let (map, map_proto) = ctor("Map")?;
-    let (set, set_proto) = ctor("Set")?;
-    let (float, float_proto) = ctor("Float")?;
-    let (iso_datetime, iso_datetime_proto) = ctor("IsoDateTime")?;
-    let (local_date, local_date_proto) = ctor("LocalDate")?;
-    let (local_time, local_time_proto) = ctor("LocalTime")?;
-    let (uuid, uuid_proto) = ctor("Uuid")?;
-    let (ext, ext_proto) = ctor("Ext")?;
-    let (map_entries, map_entries_proto) = ctor("MapEntries")?;
+    let mut classes = Vec::with_capacity(Class::ALL.len());
+    for class in Class::ALL {
+        let name = class.name().to_str().unwrap_or_default();
+        let Ok(f) = get(obj, name)?.dyn_into::<Function>() else {
+            return ck(ErrorKind::InvalidArgument, format!("registerRuntime: {name} is missing"));
+        };
+        let p = get(&f, "prototype")?;
+        classes.push((f, p));
+    }
     let bytes = get(obj, "bytes")?.dyn_into::<Function>().ok();
-    let rt = Runtime {
-        object_proto,
-        map,
-        map_proto,
-        set,
-        set_proto,
-        float,
-        float_proto,
-        iso_datetime,
-        iso_datetime_proto,
-        local_date,
-        local_date_proto,
-        local_time,
-        local_time_proto,
-        uuid,
-        uuid_proto,
-        ext,
-        ext_proto,
-        map_entries,
-        map_entries_proto,
-        bytes,
-    };
+    let rt = Runtime { object_proto, classes, bytes };
     RUNTIME.with(|r| *r.borrow_mut() = Some(std::rc::Rc::new(rt)));
     Ok(())
 }
