@@ -279,3 +279,30 @@ pub fn aad<H: Host + Clone>(o: &Opts<H>) -> Result<Vec<u8>, H::Err> {
     }
     .to_bytes())
 }
+
+/// A default-mode key from positional arguments (the hot path of `wrap`): `namespace`
+/// (`undefined`/`null` for none), the function identity and the argument list; serializer
+/// `std`, no keyword arguments.
+pub fn default_key_of<H: Host + Clone>(
+    host: &H,
+    namespace: &H::V,
+    function: &H::V,
+    args: &H::V,
+    integrity: bool,
+) -> Result<String, H::Err> {
+    let namespace = match host.kind(namespace)? {
+        Kind::Nil => None,
+        _ => Some(string_arg(host, namespace, "namespace")?),
+    };
+    let function = string_arg(host, function, "function")?;
+    let args = to_core_list(host.clone(), args, "args")?;
+    let key = DefaultKey {
+        namespace: namespace.as_deref(),
+        function: &function,
+        args: &args,
+        kwargs: &[],
+        integrity,
+        serializer: "std",
+    };
+    Ok(key.build()?)
+}

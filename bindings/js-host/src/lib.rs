@@ -42,18 +42,21 @@
 //! - [`read`]: JavaScript → core ([`ToCore`], [`string_arg`], [`bytes_arg`], [`to_core_list`]).
 //! - [`write`]: core → JavaScript ([`ToJs`]).
 //! - [`opts`]: option objects ([`Opts`]).
+//! - [`profiles`]: request options and key recipes registered once ([`Profiles`]).
 //! - [`config`]: the engine configuration, requests, TTLs, keyrings, key recipes and
 //!   invalidation targets read from options.
 
 pub mod config;
 pub mod host;
 pub mod opts;
+pub mod profiles;
 pub mod read;
 pub mod write;
 
 pub use cachekit::Value;
 pub use host::{Class, Host, Kind};
 pub use opts::Opts;
+pub use profiles::Profiles;
 pub use read::{ToCore, bytes_arg, string_arg, to_core_list};
 pub use write::ToJs;
 

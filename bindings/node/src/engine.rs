@@ -27,7 +27,7 @@ use crate::js::{Js, JsErr, R, Raw, ck};
 use crate::obj::{Out, opts};
 use crate::value::NodeHost;
 use crate::value::{Builder, bytes_arg, to_core, to_core_list, to_js};
-use cachekit_js_host::config;
+use cachekit_js_host::{Profiles, config};
 
 type V = sys::napi_value;
 
@@ -40,16 +40,8 @@ pub struct NativeEngine {
     /// Operations in progress by number, and the L1 hits whose decoded values the TypeScript
     /// layer keeps (`pinLast`, `pinned`).
     ops: Ops,
-    /// Request options registered with `profile()`, by number.
-    profiles: Vec<Request>,
-    /// Key recipes registered with `keyProfile()` (wrapped functions), by number.
-    recipes: Vec<Recipe>,
-}
-
-/// How a wrapped function's calls are keyed, and the request profile its calls use.
-struct Recipe {
-    key: cachekit::keys::KeyRecipe,
-    profile: usize,
+    /// Request options (`profile()`) and key recipes (`keyProfile()`) registered by number.
+    profiles: Profiles,
 }
 
 /// A master key given as 64 hex digits or 32 raw bytes.
@@ -57,8 +49,8 @@ pub fn master_key(js: Js, v: V) -> R<MasterKey> {
     config::master_key(&NodeHost::new(js), &v)
 }
 
-fn request(js: Js, key: V, opts: V, profiles: &[Request]) -> R<Request> {
-    config::request(&NodeHost::new(js), &key, &opts, profiles)
+fn request(js: Js, key: V, opts: V, profiles: &Profiles) -> R<Request> {
+    profiles.request(&NodeHost::new(js), &key, &opts)
 }
 
 fn token_number(t: cachekit::engine::WaitToken) -> f64 {
@@ -270,13 +262,7 @@ impl NativeEngine {
         let js = Js::new(env.raw());
         let (config, keyring) = config::engine_config(&opts(js, config.0, "engine config")?)?;
         let engine = Engine::new(config, keyring).map_err(crate::js::Fail::from)?;
-        Ok(NativeEngine {
-            engine: Arc::new(engine),
-            epoch: Instant::now(),
-            ops: Ops::new(),
-            profiles: Vec::new(),
-            recipes: Vec::new(),
-        })
+        Ok(NativeEngine { engine: Arc::new(engine), epoch: Instant::now(), ops: Ops::new(), profiles: Profiles::new() })
     }
 
     #[napi]
@@ -327,16 +313,7 @@ impl NativeEngine {
     #[napi(js_name = "keyProfile")]
     pub fn key_profile(&mut self, env: Env, spec: Raw, profile: u32) -> Result<u32, JsErr> {
         let js = Js::new(env.raw());
-        if profile as usize >= self.profiles.len() {
-            return Err(crate::js::Fail::from(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("unknown request profile {profile}"),
-            ))
-            .into());
-        }
-        let key = config::key_recipe(&opts(js, spec.0, "key profile")?)?;
-        self.recipes.push(Recipe { key, profile: profile as usize });
-        Ok((self.recipes.len() - 1) as u32)
+        Ok(self.profiles.add_recipe(&opts(js, spec.0, "key profile")?, profile)?)
     }
 
     /// A wrapped function's call: keys `args` by the recipe and starts `getOrCompute` with the
@@ -345,16 +322,9 @@ impl NativeEngine {
     #[napi(js_name = "callFast")]
     pub fn call_fast(&mut self, env: Env, recipe: u32, args: Raw) -> Result<Raw, JsErr> {
         let js = Js::new(env.raw());
-        let Some(r) = self.recipes.get(recipe as usize) else {
-            return Err(crate::js::Fail::from(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("unknown key profile {recipe}"),
-            ))
-            .into());
-        };
         let args = to_core_list(js, args.0, "args")?;
-        let key = r.key.key(&args).map_err(crate::js::Fail::from)?;
-        let req = Request { key: key.clone(), ..self.profiles[r.profile].clone() };
+        let req = self.profiles.call(recipe, &args).map_err(crate::js::Fail::from)?;
+        let key = req.key.clone();
         let out = self.start_as(js, true, |e, now| e.get_or_compute(req, now))?;
         if js.type_of(out)? == sys::ValueType::napi_object && !js.is_array(out)? {
             js.set_named(out, c"key", js.string(&key)?)?;
@@ -489,10 +459,7 @@ impl NativeEngine {
     #[napi]
     pub fn profile(&mut self, env: Env, opts: Raw) -> Result<u32, JsErr> {
         let js = Js::new(env.raw());
-        let placeholder = js.string("")?;
-        let req = request(js, placeholder, opts.0, &self.profiles)?;
-        self.profiles.push(req);
-        Ok((self.profiles.len() - 1) as u32)
+        Ok(self.profiles.add_request(&NodeHost::new(js), &opts.0)?)
     }
 
     /// Pins the entry of the L1 hit the previous call returned (a fast start that returned a

@@ -8,12 +8,13 @@ use napi_derive::napi;
 use cachekit::crypto::{Keyring as CoreKeyring, MasterKey, TenantKey, derive};
 use cachekit::entry::{self, EntryOptions, Mode};
 use cachekit::envelope::{self, DataEncoding};
-use cachekit::keys::{self, DefaultKey};
+use cachekit::keys;
 use cachekit::{ErrorKind, Value, canonical, python_frame, serializer};
 
 use crate::engine::master_key;
 use crate::js::{Fail, Js, JsErr, R, Raw};
 use crate::obj::{Out, opts};
+use crate::value::NodeHost;
 use crate::value::{bytes_arg, string_arg, to_core, to_core_list, to_js};
 use cachekit_js_host::config;
 
@@ -142,23 +143,8 @@ pub fn default_key(env: Env, spec: Raw) -> Result<String, JsErr> {
 /// `null`), function identity, the argument list, integrity; serializer `std`, no kwargs.
 #[napi(js_name = "defaultKeyOf")]
 pub fn default_key_of(env: Env, namespace: Raw, function: Raw, args: Raw, integrity: bool) -> Result<String, JsErr> {
-    let js = js(&env);
-    let namespace = match js.type_of(namespace.0)? {
-        sys::ValueType::napi_undefined | sys::ValueType::napi_null => None,
-        _ => Some(string_arg(js, namespace.0, "namespace")?),
-    };
-    let function = string_arg(js, function.0, "function")?;
-    let args = to_core_list(js, args.0, "args")?;
-    Ok(DefaultKey {
-        namespace: namespace.as_deref(),
-        function: &function,
-        args: &args,
-        kwargs: &[],
-        integrity,
-        serializer: "std",
-    }
-    .build()
-    .map_err(Fail::from)?)
+    let host = NodeHost::new(js(&env));
+    Ok(config::default_key_of(&host, &namespace.0, &function.0, &args.0, integrity)?)
 }
 
 /// Wraps StandardSerializer bytes in a ByteStorage envelope.

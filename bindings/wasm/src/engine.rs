@@ -13,7 +13,7 @@ use cachekit::{Error, ErrorKind};
 use crate::js::{Fail, Out, R, ck, opts};
 use crate::value::WasmHost;
 use crate::value::{bytes_arg, to_core, to_js};
-use cachekit_js_host::config;
+use cachekit_js_host::{Profiles, config};
 
 #[wasm_bindgen]
 extern "C" {
@@ -42,15 +42,8 @@ pub struct NativeEngine {
     /// Operations in progress by number, and the L1 hits whose decoded values the TypeScript
     /// layer keeps (`pinLast`, `pinned`).
     ops: Ops,
-    profiles: Vec<Request>,
-    /// Key recipes of wrapped functions (`keyProfile`), by number.
-    recipes: Vec<Recipe>,
-}
-
-/// How a wrapped function's calls are keyed, and the request profile its calls use.
-struct Recipe {
-    key: cachekit::keys::KeyRecipe,
-    profile: usize,
+    /// Request options (`profile()`) and key recipes (`keyProfile()`) registered by number.
+    profiles: Profiles,
 }
 
 pub fn mode_from(name: &str) -> R<Mode> {
@@ -62,8 +55,8 @@ pub fn master_key(v: &JsValue) -> R<MasterKey> {
     config::master_key(&WasmHost::new(), v)
 }
 
-fn request(key: &JsValue, opts: &JsValue, profiles: &[Request]) -> R<Request> {
-    config::request(&WasmHost::new(), key, opts, profiles)
+fn request(key: &JsValue, opts: &JsValue, profiles: &Profiles) -> R<Request> {
+    profiles.request(&WasmHost::new(), key, opts)
 }
 
 fn token_number(t: cachekit::engine::WaitToken) -> f64 {
@@ -313,7 +306,7 @@ impl NativeEngine {
     pub fn new(config: JsValue) -> Result<NativeEngine, Fail> {
         let (config, keyring) = config::engine_config(&opts(&config, "engine config")?)?;
         let engine = Engine::new(config, keyring)?;
-        Ok(NativeEngine { engine, epoch: clock(), ops: Ops::new(), profiles: Vec::new(), recipes: Vec::new() })
+        Ok(NativeEngine { engine, epoch: clock(), ops: Ops::new(), profiles: Profiles::new() })
     }
 
     pub fn get(&mut self, key: JsValue, opts: JsValue) -> Result<JsValue, Fail> {
@@ -356,27 +349,16 @@ impl NativeEngine {
     /// `{kind: "interop", namespace, operation}`) with its request profile.
     #[wasm_bindgen(js_name = keyProfile)]
     pub fn key_profile(&mut self, spec: JsValue, profile: u32) -> Result<u32, Fail> {
-        if profile as usize >= self.profiles.len() {
-            return Err(Fail::from(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("unknown request profile {profile}"),
-            )));
-        }
-        let key = config::key_recipe(&opts(&spec, "key profile")?)?;
-        self.recipes.push(Recipe { key, profile: profile as usize });
-        Ok((self.recipes.len() - 1) as u32)
+        self.profiles.add_recipe(&opts(&spec, "key profile")?, profile)
     }
 
     /// Keys `args` by the recipe and starts `getOrCompute`: an immediate hit as its value alone
     /// (JSON text or `[value]`), else the first step with the key as `key`.
     #[wasm_bindgen(js_name = callFast)]
     pub fn call_fast(&mut self, recipe: u32, args: JsValue) -> Result<JsValue, Fail> {
-        let Some(r) = self.recipes.get(recipe as usize) else {
-            return Err(Fail::from(Error::new(ErrorKind::InvalidArgument, format!("unknown key profile {recipe}"))));
-        };
         let args = crate::value::to_core_list(&args, "args")?;
-        let key = r.key.key(&args)?;
-        let req = Request { key: key.clone(), ..self.profiles[r.profile].clone() };
+        let req = self.profiles.call(recipe, &args)?;
+        let key = req.key.clone();
         let out = self.start_as(true, |e, now| e.get_or_compute(req, now))?;
         if out.is_object() && !Array::is_array(&out) {
             js_sys::Reflect::set(&out, &JsValue::from_str("key"), &JsValue::from_str(&key))
@@ -484,9 +466,7 @@ impl NativeEngine {
 
     /// Registers request options once and returns their number.
     pub fn profile(&mut self, opts: JsValue) -> Result<u32, Fail> {
-        let req = request(&JsValue::from_str(""), &opts, &self.profiles)?;
-        self.profiles.push(req);
-        Ok((self.profiles.len() - 1) as u32)
+        self.profiles.add_request(&WasmHost::new(), &opts)
     }
 
     /// Pins the entry of the L1 hit the previous call returned (a fast start that returned a

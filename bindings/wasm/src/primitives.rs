@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use cachekit::crypto::{Keyring as CoreKeyring, MasterKey, TenantKey, derive};
 use cachekit::entry::{self, EntryOptions, Mode};
 use cachekit::envelope::{self, DataEncoding};
-use cachekit::keys::{self, DefaultKey};
+use cachekit::keys;
 use cachekit::{ErrorKind, Value, canonical, python_frame, serializer};
 
 use crate::engine::{master_key, mode_from};
@@ -119,19 +119,7 @@ pub fn default_key(spec: JsValue) -> Result<String, Fail> {
 /// A default-mode key from positional arguments (the hot path of `wrap`).
 #[wasm_bindgen(js_name = defaultKeyOf)]
 pub fn default_key_of(namespace: JsValue, function: JsValue, args: JsValue, integrity: bool) -> Result<String, Fail> {
-    let namespace =
-        if namespace.is_undefined() || namespace.is_null() { None } else { Some(string_arg(&namespace, "namespace")?) };
-    let function = string_arg(&function, "function")?;
-    let args = to_core_list(&args, "args")?;
-    Ok(DefaultKey {
-        namespace: namespace.as_deref(),
-        function: &function,
-        args: &args,
-        kwargs: &[],
-        integrity,
-        serializer: "std",
-    }
-    .build()?)
+    config::default_key_of(&crate::value::WasmHost::new(), &namespace, &function, &args, integrity)
 }
 
 /// Wraps StandardSerializer bytes in a ByteStorage envelope.
