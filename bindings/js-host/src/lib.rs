@@ -40,7 +40,7 @@
 //!
 //! - [`host`]: the [`Host`] trait and the kinds and classes it reports.
 //! - [`read`]: JavaScript → core ([`ToCore`], [`string_arg`], [`bytes_arg`], [`to_core_list`]).
-//! - [`write`]: core → JavaScript ([`ToJs`]).
+//! - [`write`](mod@write): core → JavaScript ([`ToJs`]).
 //! - [`opts`]: option objects ([`Opts`]).
 //! - [`profiles`]: request options and key recipes registered once ([`Profiles`]).
 //! - [`config`]: the engine configuration, requests, TTLs, keyrings, key recipes and
