@@ -2,7 +2,8 @@
 //!
 //! - [`engine`]: `NativeEngine`, the core's sans-I/O request engine driven from JavaScript
 //!   (the TypeScript `Engine` interface in `ts/engine.ts` describes it).
-//! - [`value`]: JavaScript values ⇄ the core's `Value` (the documented mapping).
+//! - [`value`]: `NodeHost`, Node-API under the value mapping, option readers and engine
+//!   configuration of `cachekit-js-host` (shared with the WebAssembly build).
 //! - [`primitives`]: serializers, keys, envelope, entry codec, AAD, key derivation, keyring
 //!   and the cachekit-py frame inspector, for the conformance runner and the CLI.
 //!

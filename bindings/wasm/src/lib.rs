@@ -6,8 +6,8 @@
 //! - [`engine`]: `NativeEngine`, the core's sans-I/O request engine (the TypeScript `Engine`
 //!   interface of `bindings/node/ts/engine.ts`); time comes from JavaScript
 //!   (`performance.now()`), randomness from `crypto.getRandomValues` (getrandom `js`).
-//! - [`value`]: JavaScript values ⇄ the core's `Value`, the napi addon's mapping (lone
-//!   surrogates refused, `bigint`, `Date`, `Map`, `Set`, `Uint8Array`, wrapper classes).
+//! - [`value`]: `WasmHost`, `js-sys` under the value mapping, option readers and engine
+//!   configuration of `cachekit-js-host` (shared with the napi addon).
 //! - [`primitives`]: serializers, keys, envelope, entry codec, AAD, key derivation, keyring
 //!   and the cachekit-py frame inspector (the package's `protocol` namespace).
 //!
