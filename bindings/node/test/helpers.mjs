@@ -10,16 +10,25 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
 
-export function freePort() {
+/** A loopback port nothing listens on now (`port` given: that one, or `null` if taken). */
+export function freePort(port = 0) {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.unref();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
+    s.on('error', (e) => (port ? resolve(null) : reject(e)));
+    s.listen(port, '127.0.0.1', () => {
       const { port } = s.address();
       s.close(() => resolve(port));
     });
   });
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freeClusterPort() {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10000 <= 65535 && (await freePort(port + 10000)) !== null) return port;
+  }
 }
 
 function ping(port) {
@@ -50,21 +59,52 @@ async function waitFor(port, up = true) {
   throw new Error(`redis on ${port} did not become ${up ? 'ready' : 'unreachable'}`);
 }
 
+/** The process id of the redis-server answering on `port`, or `null`. */
+function serverPid(port) {
+  try {
+    const info = execFileSync('redis-cli', ['-p', String(port), 'info', 'server'], { encoding: 'utf8', timeout: 5000 });
+    return Number(/process_id:(\d+)/.exec(info)?.[1] ?? NaN);
+  } catch {
+    return null;
+  }
+}
+
+/** Starts redis-server on `port`: resolves to the process once it answers there, or `null`
+ * when the port was taken meanwhile (the server exited, or another process answers: other
+ * suites may pick ports at the same time). */
+async function spawnRedis(port, args) {
+  const proc = spawn('redis-server', ['--port', String(port), ...args], { stdio: 'ignore' });
+  let exited = false;
+  proc.once('exit', () => (exited = true));
+  for (let i = 0; i < 100 && !exited; i++) {
+    if (await ping(port)) {
+      if (serverPid(port) === proc.pid) return proc;
+      break;
+    }
+    await sleep(50);
+  }
+  proc.kill('SIGKILL');
+  return null;
+}
+
 /** A redis-server of our own. `stop()` kills it, `start()` brings it back on the same port. */
 export async function startRedis(extraArgs = []) {
-  const port = await freePort();
+  const cluster = extraArgs.includes('--cluster-enabled');
   const dir = mkdtempSync(join(tmpdir(), 'ck-redis-'));
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs];
   let proc;
+  let port;
+  for (let attempt = 0; !proc; attempt++) {
+    if (attempt === 10) throw new Error('could not start redis-server on a free port');
+    port = cluster ? await freeClusterPort() : await freePort();
+    proc = await spawnRedis(port, args);
+  }
   const server = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      proc = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
-        { stdio: 'ignore' },
-      );
-      await waitFor(port, true);
+      proc = await spawnRedis(port, args);
+      if (!proc) throw new Error(`redis-server could not start again on ${port}`);
     },
     async stop() {
       if (!proc) return;
@@ -80,7 +120,6 @@ export async function startRedis(extraArgs = []) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  await server.start();
   return server;
 }
 
