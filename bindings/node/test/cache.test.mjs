@@ -372,6 +372,31 @@ describe('cache errors and options', () => {
     }
   });
 
+  test('options of the wrong type are refused with typed errors that name the option', () => {
+    // Plain JavaScript callers get no type checking: the engine's option reader is the guard.
+    const bad = [
+      [{ l1: 'big' }, 'invalid_argument', /option l1 must be an object or false/],
+      [{ breaker: { failureThreshold: -1 } }, 'invalid_argument', /option failureThreshold must be a non-negative integer/],
+      [{ timeout: { multiplier: '2' } }, 'invalid_argument', /option multiplier must be a number/],
+      [{ lock: { leaseMs: 1.5 } }, 'invalid_argument', /option leaseMs must be a non-negative integer/],
+      [{ failClosed: 'yes' }, 'invalid_argument', /option failClosed must be a boolean/],
+      [{ ttl: 'soon' }, 'invalid_ttl', /number of seconds or "never"/],
+      [{ preset: 'fastest' }, undefined, /fastest/],
+      [{ encryption: { masterKey: MASTER_A, previousKeys: MASTER_B } }, 'invalid_keyring', /previousKeys must be an array/],
+      [{ encryption: { masterKey: MASTER_A, previousKeys: ['00'] } }, 'invalid_master_key', /./],
+    ];
+    for (const [options, kind, message] of bad) {
+      assert.throws(
+        () => createCache({ redis: false, ...options }),
+        (e) => e instanceof CachekitError && (kind === undefined || e.kind === kind) && message.test(e.message),
+        JSON.stringify(options),
+      );
+    }
+    // The same options, well-typed, are accepted.
+    const ok = createCache({ redis: false, l1: { maxBytes: 1 << 20 }, breaker: { failureThreshold: 3 }, timeout: { multiplier: 2 }, lock: { leaseMs: 500 }, failClosed: true, ttl: 'never' });
+    assert.equal(ok.health().l1 !== null, true);
+  });
+
   test('L1-only mode works without Redis', async () => {
     const c = createCache({ redis: false, namespace: 'solo' });
     assert.equal(c.health().redis, 'memory');

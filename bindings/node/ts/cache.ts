@@ -165,7 +165,9 @@ export function engineConfig(options: CacheOptions): EngineConfig {
   if (options.ttl !== undefined) cfg.ttl = options.ttl;
   if (options.integrity === false) cfg.mode = 'default-no-integrity';
   if (options.l1 === false) cfg.l1 = false;
-  else if (options.l1 !== undefined) cfg.l1 = { maxBytes: options.l1.maxBytes, maxEntryBytes: options.l1.maxEntryBytes };
+  else if (typeof options.l1 === 'object' && options.l1 !== null) cfg.l1 = { maxBytes: options.l1.maxBytes, maxEntryBytes: options.l1.maxEntryBytes };
+  // Anything else (a mistyped value from plain JavaScript) goes to the engine, which refuses it.
+  else if (options.l1 !== undefined) cfg.l1 = options.l1 as EngineConfig['l1'];
   if (options.breaker) cfg.breaker = options.breaker;
   if (options.backpressure) cfg.backpressure = options.backpressure;
   if (options.timeout) cfg.timeout = options.timeout;
