@@ -381,14 +381,18 @@ describe('cache errors and options', () => {
       [{ lock: { leaseMs: 1.5 } }, 'invalid_argument', /option leaseMs must be a non-negative integer/],
       [{ failClosed: 'yes' }, 'invalid_argument', /option failClosed must be a boolean/],
       [{ ttl: 'soon' }, 'invalid_ttl', /number of seconds or "never"/],
-      [{ preset: 'fastest' }, undefined, /fastest/],
+      [{ preset: 'fastest' }, 'invalid_argument', /option preset must be one of minimal, production, secure, io, got fastest/],
+      [{ preset: 7 }, 'invalid_argument', /option preset must be one of/],
+      [{ integrity: 'no' }, 'invalid_argument', /option integrity must be a boolean/],
+      [{ onError: 'log it' }, 'invalid_argument', /option onError must be a function/],
+      [{ logger: console.log }, 'invalid_argument', /option logger must have a warn\(message\) method/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: MASTER_B } }, 'invalid_keyring', /previousKeys must be an array/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: ['00'] } }, 'invalid_master_key', /./],
     ];
     for (const [options, kind, message] of bad) {
       assert.throws(
         () => createCache({ redis: false, ...options }),
-        (e) => e instanceof CachekitError && (kind === undefined || e.kind === kind) && message.test(e.message),
+        (e) => e instanceof CachekitError && e.kind === kind && message.test(e.message),
         JSON.stringify(options),
       );
     }

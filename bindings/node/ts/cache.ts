@@ -158,6 +158,24 @@ function envFlag(name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
+const PRESETS = ['minimal', 'production', 'secure', 'io'];
+
+/** Checks the options the engine does not read (plain JavaScript gets no type checking): a
+ * hook that is not a function would otherwise swallow every report. The engine checks the
+ * rest when it reads its configuration. */
+function checkOptions(options: CacheOptions): void {
+  const bad = (message: string) => errorFor(100, message);
+  if (typeof options !== 'object' || options === null) throw bad('createCache options must be an object');
+  if (options.preset !== undefined && !PRESETS.includes(options.preset)) {
+    throw bad(`option preset must be one of ${PRESETS.join(', ')}, got ${String(options.preset)}`);
+  }
+  if (options.integrity !== undefined && typeof options.integrity !== 'boolean') throw bad('option integrity must be a boolean');
+  if (options.onError !== undefined && typeof options.onError !== 'function') throw bad('option onError must be a function');
+  if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
+    throw bad('option logger must have a warn(message) method');
+  }
+}
+
 /** Resolves cache options and the environment into an engine configuration. */
 export function engineConfig(options: CacheOptions): EngineConfig {
   const preset = options.preset ?? 'production';
@@ -624,6 +642,7 @@ export class Cache {
  * `secure` preset without one.
  */
 export function createCache(options: CacheOptions = {}): Cache {
+  checkOptions(options);
   const backend = resolveBackend(options.engine);
   const engine = backend.createEngine(engineConfig(options));
   let redis: RedisAdapter | Promise<RedisAdapter>;
