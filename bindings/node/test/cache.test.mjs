@@ -401,6 +401,21 @@ describe('cache errors and options', () => {
     assert.equal(ok.health().l1 !== null, true);
   });
 
+  test('calls of the wrong shape from plain JavaScript are UsageErrors, at the call', async () => {
+    const c = createCache({ redis: false });
+    const usage = (message) => (e) => e instanceof UsageError && e.kind === 'invalid_argument' && message.test(e.message);
+    await assert.rejects(c.set('k', 1, 5), usage(/options must be an object/));
+    await assert.rejects(c.getOrSet('k', 'not a function'), usage(/compute must be a function/));
+    assert.throws(() => c.wrap('not a function'), usage(/fn must be a function/));
+    assert.throws(() => c.wrap(async function f() {}, { keyFn: 'id' }), usage(/keyFn must be a function/));
+    assert.throws(() => c.interop({ namespace: 'n', operation: 'o' })('x'), usage(/must be a function/));
+    await assert.rejects(c.invalidate({ tags: 'users' }), usage(/tags must be an array of strings/));
+    await assert.rejects(c.invalidate(5), usage(/invalidate needs an object/));
+    // Nothing was written by the refused calls.
+    assert.equal(await c.has('k'), false);
+    await c.close();
+  });
+
   test('L1-only mode works without Redis', async () => {
     const c = createCache({ redis: false, namespace: 'solo' });
     assert.equal(c.health().redis, 'memory');

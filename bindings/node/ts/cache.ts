@@ -301,6 +301,7 @@ export class Cache {
   }
 
   private request(namespace: string | undefined, opts?: SetOptions, mode?: EntryMode): RequestSpec {
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw errorFor(100, 'options must be an object');
     if (!opts || (opts.ttl === undefined && !opts.tags)) {
       if (!mode && namespace === this.options.namespace) return this.nsProfile;
       if (!namespace && !mode) return undefined;
@@ -427,6 +428,8 @@ export class Cache {
    * concurrent callers in this process, and a distributed fill lock across processes),
    * stores and returns the value. Cache-layer failures never reach the caller; `compute`'s
    * own exceptions do — to every caller that shared the computation.
+   * @throws {UsageError} (as a rejection) for an invalid key or options, or a `compute` that is
+   * not a function.
    */
   getOrSet<T>(key: string, compute: () => T | Promise<T>, options?: SetOptions): Promise<T> {
     let full: string;
@@ -435,6 +438,7 @@ export class Cache {
       this.check();
       full = this.keyFor(key);
       req = this.request(this.options.namespace, options);
+      if (typeof compute !== 'function') throw errorFor(100, 'getOrSet: compute must be a function');
     } catch (e) {
       return Promise.reject(e);
     }
@@ -512,8 +516,12 @@ export class Cache {
    * a default-mode key (SPEC §4) from the function's name and its arguments. The function
    * still runs when anything in the cache layer fails, and its result is returned even when it
    * cannot be cached.
+   * @throws {UsageError} at wrapping: `fn` or `keyFn` not a function, an anonymous function
+   * without `options.name`, an invalid TTL or tags.
    */
   wrap<F extends AnyFn>(fn: F, options: WrapOptions = {}): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
+    if (typeof fn !== 'function') throw errorFor(100, 'wrap: fn must be a function');
+    if (options.keyFn !== undefined && typeof options.keyFn !== 'function') throw errorFor(100, 'wrap: options.keyFn must be a function');
     const name = options.name ?? fn.name;
     if (!name) throw errorFor(100, 'wrap: an anonymous function needs options.name (its identity in the cache key)');
     const namespace = options.namespace ?? this.options.namespace ?? null;
@@ -569,8 +577,9 @@ export class Cache {
     }
     const recipe = this.recipe({ kind: 'interop', namespace: options.namespace, operation: options.operation }, options.namespace, options, 'interop');
     const prefix = `${recipe.id}|`;
-    return <F extends AnyFn>(fn: F) =>
-      (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
+    return <F extends AnyFn>(fn: F) => {
+      if (typeof fn !== 'function') throw errorFor(100, 'interop: the decorated value must be a function');
+      return (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
         if (this.closed) return Promise.reject(errorFor(405, 'the cache was closed'));
         const sig = this.decoded ? argsSignature(prefix, args) : undefined;
         const kept = this.kept<Awaited<ReturnType<F>>>(sig);
@@ -584,15 +593,19 @@ export class Cache {
         if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as Awaited<ReturnType<F>>);
         return this.driven(r.key, () => fn(...args) as Awaited<ReturnType<F>>, recipe.req, 'interop', r);
       };
+    };
   }
 
   /**
    * Invalidates by key, namespace and/or tags, in L1 and Redis; resolves to the number of
    * Redis keys deleted.
-   * @throws {BackendError} when Redis cannot be reached.
+   * @throws {UsageError} for no target, or targets of the wrong type; {@link BackendError}
+   * when Redis cannot be reached.
    */
   async invalidate(what: InvalidateOptions): Promise<number> {
     this.check();
+    if (typeof what !== 'object' || what === null) throw errorFor(100, 'invalidate needs an object: {key?, namespace?, interopNamespace?, tags?}');
+    if (what.tags !== undefined && !Array.isArray(what.tags)) throw errorFor(100, 'invalidate: tags must be an array of strings');
     const targets: Parameters<Engine['invalidate']>[0][] = [];
     if (what.key !== undefined) targets.push({ key: this.keyFor(what.key) });
     if (what.namespace !== undefined) targets.push({ namespace: what.namespace, mode: 'default' });
