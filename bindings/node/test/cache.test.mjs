@@ -386,6 +386,8 @@ describe('cache errors and options', () => {
       [{ integrity: 'no' }, 'invalid_argument', /option integrity must be a boolean/],
       [{ onError: 'log it' }, 'invalid_argument', /option onError must be a function/],
       [{ logger: console.log }, 'invalid_argument', /option logger must have a warn\(message\) method/],
+      [{ tll: 60 }, 'invalid_argument', /unknown createCache option "tll" \(expected one of: preset, redis, namespace, ttl,/],
+      [{ l1: { maxbytes: 1024 } }, 'invalid_argument', /unknown l1 option "maxbytes"/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: MASTER_B } }, 'invalid_keyring', /previousKeys must be an array/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: ['00'] } }, 'invalid_master_key', /./],
     ];

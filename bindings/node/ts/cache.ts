@@ -160,12 +160,47 @@ function envFlag(name: string): string | undefined {
 
 const PRESETS = ['minimal', 'production', 'secure', 'io'];
 
+/** Every option of {@link CacheOptions} (the compiler keeps this list complete and exact). */
+const OPTION_NAMES: Record<keyof CacheOptions, true> = {
+  preset: true,
+  redis: true,
+  namespace: true,
+  ttl: true,
+  l1: true,
+  encryption: true,
+  breaker: true,
+  backpressure: true,
+  timeout: true,
+  lock: true,
+  earlyRefresh: true,
+  ttlRefresh: true,
+  integrity: true,
+  failClosed: true,
+  maxValueBytes: true,
+  deleteUnreadable: true,
+  onError: true,
+  logger: true,
+  engine: true,
+};
+const L1_OPTION_NAMES: Record<keyof L1Options, true> = { maxBytes: true, maxEntryBytes: true, decodedBytes: true };
+
+/** A misspelt option name (`tll`) is an error rather than a silently ignored option. */
+function checkNames(given: object, known: Record<string, true>, what: string): void {
+  for (const name of Object.keys(given)) {
+    if (!Object.prototype.hasOwnProperty.call(known, name)) {
+      throw errorFor(100, `unknown ${what} option "${name}" (expected one of: ${Object.keys(known).join(', ')})`);
+    }
+  }
+}
+
 /** Checks the options the engine does not read (plain JavaScript gets no type checking): a
  * hook that is not a function would otherwise swallow every report. The engine checks the
  * rest when it reads its configuration. */
 function checkOptions(options: CacheOptions): void {
   const bad = (message: string) => errorFor(100, message);
   if (typeof options !== 'object' || options === null) throw bad('createCache options must be an object');
+  checkNames(options, OPTION_NAMES, 'createCache');
+  if (typeof options.l1 === 'object' && options.l1 !== null) checkNames(options.l1, L1_OPTION_NAMES, 'l1');
   if (options.preset !== undefined && !PRESETS.includes(options.preset)) {
     throw bad(`option preset must be one of ${PRESETS.join(', ')}, got ${String(options.preset)}`);
   }
