@@ -413,6 +413,13 @@ describe('cache errors and options', () => {
     assert.throws(() => c.interop({ namespace: 'n', operation: 'o' })('x'), usage(/must be a function/));
     await assert.rejects(c.invalidate({ tags: 'users' }), usage(/tags must be an array of strings/));
     await assert.rejects(c.invalidate(5), usage(/invalidate needs an object/));
+    // Misspelt option names are refused everywhere options are taken.
+    await assert.rejects(c.set('k', 1, { tll: 60 }), usage(/unknown option "tll" \(expected ttl, tags\)/));
+    await assert.rejects(c.getOrSet('k', () => 1, { tag: ['a'] }), usage(/unknown option "tag"/));
+    assert.throws(() => c.wrap(async function f() {}, { nameSpace: 'x' }), usage(/unknown wrap option "nameSpace"/));
+    assert.throws(() => c.interop({ namespace: 'n', operation: 'o', tll: 5 }), usage(/unknown interop option "tll"/));
+    assert.throws(() => c.interop(), usage(/interop needs options/));
+    await assert.rejects(c.invalidate({ tag: 'users' }), usage(/unknown invalidate option "tag"/));
     // Nothing was written by the refused calls.
     assert.equal(await c.has('k'), false);
     await c.close();

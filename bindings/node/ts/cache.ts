@@ -183,6 +183,9 @@ const OPTION_NAMES: Record<keyof CacheOptions, true> = {
   engine: true,
 };
 const L1_OPTION_NAMES: Record<keyof L1Options, true> = { maxBytes: true, maxEntryBytes: true, decodedBytes: true };
+const WRAP_OPTION_NAMES: Record<keyof WrapOptions, true> = { namespace: true, ttl: true, tags: true, name: true, keyFn: true };
+const INTEROP_OPTION_NAMES: Record<keyof InteropOptions, true> = { namespace: true, operation: true, ttl: true, tags: true };
+const INVALIDATE_OPTION_NAMES: Record<keyof InvalidateOptions, true> = { key: true, namespace: true, interopNamespace: true, tags: true };
 
 /** A misspelt option name (`tll`) is an error rather than a silently ignored option. */
 function checkNames(given: object, known: Record<string, true>, what: string): void {
@@ -336,7 +339,12 @@ export class Cache {
   }
 
   private request(namespace: string | undefined, opts?: SetOptions, mode?: EntryMode): RequestSpec {
-    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) throw errorFor(100, 'options must be an object');
+    if (opts !== undefined) {
+      if (typeof opts !== 'object' || opts === null) throw errorFor(100, 'options must be an object');
+      for (const name in opts) {
+        if (name !== 'ttl' && name !== 'tags') throw errorFor(100, `unknown option "${name}" (expected ttl, tags)`);
+      }
+    }
     if (!opts || (opts.ttl === undefined && !opts.tags)) {
       if (!mode && namespace === this.options.namespace) return this.nsProfile;
       if (!namespace && !mode) return undefined;
@@ -556,6 +564,7 @@ export class Cache {
    */
   wrap<F extends AnyFn>(fn: F, options: WrapOptions = {}): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
     if (typeof fn !== 'function') throw errorFor(100, 'wrap: fn must be a function');
+    checkNames(options, WRAP_OPTION_NAMES, 'wrap');
     if (options.keyFn !== undefined && typeof options.keyFn !== 'function') throw errorFor(100, 'wrap: options.keyFn must be a function');
     const name = options.name ?? fn.name;
     if (!name) throw errorFor(100, 'wrap: an anonymous function needs options.name (its identity in the cache key)');
@@ -605,6 +614,8 @@ export class Cache {
    */
   interop(options: InteropOptions): <F extends AnyFn>(fn: F) => (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
     // Validate the segments now (a bad namespace is a usage error at decoration).
+    if (typeof options !== 'object' || options === null) throw errorFor(100, 'interop needs options {namespace, operation, ttl?, tags?}');
+    checkNames(options, INTEROP_OPTION_NAMES, 'interop');
     try {
       this.backend.interopKey(options.namespace, options.operation, []);
     } catch (e) {
@@ -640,6 +651,7 @@ export class Cache {
   async invalidate(what: InvalidateOptions): Promise<number> {
     this.check();
     if (typeof what !== 'object' || what === null) throw errorFor(100, 'invalidate needs an object: {key?, namespace?, interopNamespace?, tags?}');
+    checkNames(what, INVALIDATE_OPTION_NAMES, 'invalidate');
     if (what.tags !== undefined && !Array.isArray(what.tags)) throw errorFor(100, 'invalidate: tags must be an array of strings');
     const targets: Parameters<Engine['invalidate']>[0][] = [];
     if (what.key !== undefined) targets.push({ key: this.keyFor(what.key) });
