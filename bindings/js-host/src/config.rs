@@ -42,6 +42,7 @@ pub fn master_key<H: Host>(host: &H, v: &H::V) -> Result<MasterKey, H::Err> {
 
 /// `{masterKey, previousKeys?, tenant?}` → a keyring.
 pub fn keyring<H: Host + Clone>(o: &Opts<H>) -> Result<Keyring, H::Err> {
+    o.only(&[c"masterKey", c"previousKeys", c"tenant"], "encryption")?;
     let host = o.host();
     let Some(mk) = o.get(c"masterKey")? else {
         return Err(fail(ErrorKind::InvalidMasterKey, "encryption needs a masterKey (64 hex digits or 32 bytes)"));
@@ -68,6 +69,27 @@ pub fn mode(name: &str) -> Result<Mode, cachekit::Error> {
 /// The engine configuration object → the core's configuration and keyring (when
 /// `encryption` is given). Starts from the `intent` preset (`production` by default).
 pub fn engine_config<H: Host + Clone>(o: &Opts<H>) -> Result<(EngineConfig, Option<Keyring>), H::Err> {
+    o.only(
+        &[
+            c"intent",
+            c"ttl",
+            c"mode",
+            c"l1",
+            c"breaker",
+            c"backpressure",
+            c"timeout",
+            c"followerWaitMs",
+            c"lock",
+            c"ttlRefresh",
+            c"earlyRefresh",
+            c"maxValueBytes",
+            c"deleteUnreadable",
+            c"failClosed",
+            c"tagPrefix",
+            c"encryption",
+        ],
+        "engine",
+    )?;
     let intent = match o.string(c"intent")? {
         Some(name) => Intent::from_name(&name)?,
         None => Intent::Production,
@@ -82,6 +104,7 @@ pub fn engine_config<H: Host + Clone>(o: &Opts<H>) -> Result<(EngineConfig, Opti
     match o.section(c"l1")? {
         Some(None) => c.l1 = None,
         Some(Some(l)) => {
+            l.only(&[c"maxBytes", c"maxEntryBytes", c"shards"], "l1")?;
             let mut cfg = L1Config::new(l.u64(c"maxBytes")?.map_or(cachekit::l1::DEFAULT_BUDGET, |b| b as usize));
             cfg.max_entry_bytes = l.u64(c"maxEntryBytes")?.map(|b| b as usize);
             if let Some(s) = l.u64(c"shards")? {
@@ -92,6 +115,10 @@ pub fn engine_config<H: Host + Clone>(o: &Opts<H>) -> Result<(EngineConfig, Opti
         None => {}
     }
     if let Some(Some(b)) = o.section(c"breaker")? {
+        b.only(
+            &[c"failureThreshold", c"failureWindowMs", c"openDurationMs", c"halfOpenProbes", c"successThreshold"],
+            "breaker",
+        )?;
         let d = BreakerConfig::default();
         c.breaker = BreakerConfig {
             failure_threshold: b.u64(c"failureThreshold")?.map_or(d.failure_threshold, |x| x as u32),
@@ -102,6 +129,7 @@ pub fn engine_config<H: Host + Clone>(o: &Opts<H>) -> Result<(EngineConfig, Opti
         };
     }
     if let Some(Some(b)) = o.section(c"backpressure")? {
+        b.only(&[c"maxInFlight", c"maxQueued", c"maxWaitMs"], "backpressure")?;
         let d = LimiterConfig::default();
         c.limiter = LimiterConfig {
             max_in_flight: b.u64(c"maxInFlight")?.map_or(d.max_in_flight, |x| x as u32),
@@ -110,6 +138,7 @@ pub fn engine_config<H: Host + Clone>(o: &Opts<H>) -> Result<(EngineConfig, Opti
         };
     }
     if let Some(Some(t)) = o.section(c"timeout")? {
+        t.only(&[c"minMs", c"maxMs", c"multiplier", c"marginMs", c"minSamples"], "timeout")?;
         let d = AdaptiveTimeoutConfig::default();
         c.timeout = AdaptiveTimeoutConfig {
             min_timeout: t.u64(c"minMs")?.unwrap_or(d.min_timeout),
@@ -126,6 +155,7 @@ pub fn engine_config<H: Host + Clone>(o: &Opts<H>) -> Result<(EngineConfig, Opti
     match o.section(c"lock")? {
         Some(None) => c.lock = None,
         Some(Some(l)) => {
+            l.only(&[c"leaseMs", c"retryMs", c"waitMs"], "lock")?;
             c.lock = Some(LockConfig::new(
                 l.u64(c"leaseMs")?.unwrap_or(LockConfig::DEFAULT_LEASE_MS),
                 l.u64(c"retryMs")?.unwrap_or(LockConfig::DEFAULT_RETRY_MS),
@@ -135,9 +165,11 @@ pub fn engine_config<H: Host + Clone>(o: &Opts<H>) -> Result<(EngineConfig, Opti
         None => {}
     }
     if let Some(Some(r)) = o.section(c"ttlRefresh")? {
+        r.only(&[c"threshold"], "ttlRefresh")?;
         c.ttl_refresh = Some(TtlRefresh::new(r.f64(c"threshold")?.unwrap_or(TtlRefresh::DEFAULT_THRESHOLD))?);
     }
     if let Some(Some(r)) = o.section(c"earlyRefresh")? {
+        r.only(&[c"beta"], "earlyRefresh")?;
         c.early_refresh = Some(XFetch::new(r.f64(c"beta")?.unwrap_or(XFetch::DEFAULT_BETA))?);
     }
     if let Some(m) = o.u64(c"maxValueBytes")? {
@@ -192,6 +224,7 @@ pub fn request<H: Host + Clone>(host: &H, key: &H::V, opts: &H::V, profiles: &[R
 /// How a wrapped function's calls are keyed: `{kind: "default", namespace?, function,
 /// integrity?}` or `{kind: "interop", namespace, operation}`.
 pub fn key_recipe<H: Host + Clone>(o: &Opts<H>) -> Result<KeyRecipe, H::Err> {
+    o.only(&[c"kind", c"namespace", c"function", c"integrity", c"operation"], "key profile")?;
     Ok(match o.string(c"kind")?.as_deref() {
         Some("interop") => KeyRecipe::Interop {
             namespace: o.required(c"namespace", "key profile")?,
@@ -207,6 +240,7 @@ pub fn key_recipe<H: Host + Clone>(o: &Opts<H>) -> Result<KeyRecipe, H::Err> {
 
 /// An invalidation target: `{key}`, `{namespace, mode?}` or `{tag}`.
 pub fn invalidation<H: Host + Clone>(o: &Opts<H>) -> Result<Invalidate, H::Err> {
+    o.only(&[c"key", c"namespace", c"mode", c"tag"], "invalidation")?;
     Ok(if let Some(k) = o.string(c"key")? {
         Invalidate::Key(k)
     } else if let Some(ns) = o.string(c"namespace")? {
@@ -221,6 +255,7 @@ pub fn invalidation<H: Host + Clone>(o: &Opts<H>) -> Result<Invalidate, H::Err> 
 /// A default-mode key from its spec: `{namespace?, function, args?, kwargs? (object or Map),
 /// integrity?, serializer?}`.
 pub fn default_key<H: Host + Clone>(o: &Opts<H>) -> Result<String, H::Err> {
+    o.only(&[c"namespace", c"function", c"args", c"kwargs", c"integrity", c"serializer"], "defaultKey")?;
     let Some(function) = o.string(c"function")? else {
         return Err(fail(ErrorKind::InvalidArgument, "defaultKey needs a function"));
     };
@@ -265,6 +300,7 @@ pub fn default_key<H: Host + Clone>(o: &Opts<H>) -> Result<String, H::Err> {
 /// The AAD v0x03 bytes from their spec: `{tenant, cacheKey, format, compressed?,
 /// originalType?}`.
 pub fn aad<H: Host + Clone>(o: &Opts<H>) -> Result<Vec<u8>, H::Err> {
+    o.only(&[c"tenant", c"cacheKey", c"format", c"compressed", c"originalType"], "aad")?;
     let tenant = o.required(c"tenant", "aad")?;
     let cache_key = o.required(c"cacheKey", "aad")?;
     let format = o.required(c"format", "aad")?;

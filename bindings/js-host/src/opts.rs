@@ -50,6 +50,21 @@ impl<H: Host + Clone> Opts<H> {
         Ok(if self.host.kind(&v)? == Kind::Nil { None } else { Some(v) })
     }
 
+    /// Refuses properties not named in `known`, so a misspelt option is an error rather than
+    /// silently ignored: `unknown {what} option "name" (expected one of: …)`.
+    #[inline(never)]
+    pub fn only(&self, known: &[&'static CStr], what: &str) -> Result<(), H::Err> {
+        let Some(o) = &self.obj else { return Ok(()) };
+        let keys = self.host.own_keys(o)?;
+        for i in 0..self.host.len(&keys)? {
+            let name = self.host.string(&self.host.element(&keys, i)?)?;
+            if !known.iter().any(|k| k.to_bytes() == name.as_bytes()) {
+                return Err(fail(ErrorKind::InvalidArgument, unknown_option(&name, known, what)));
+            }
+        }
+        Ok(())
+    }
+
     fn bad<T>(&self, name: &CStr, want: &str) -> Result<T, H::Err> {
         Err(fail(ErrorKind::InvalidArgument, format!("option {} must be {want}", name.to_str().unwrap_or("?"))))
     }
@@ -128,4 +143,19 @@ impl<H: Host + Clone> Opts<H> {
         }
         Ok(Some(out))
     }
+}
+
+/// The message of [`Opts::only`]'s error (out of line: it is the rare path).
+#[cold]
+#[inline(never)]
+fn unknown_option(name: &str, known: &[&CStr], what: &str) -> String {
+    let mut m = format!("unknown {what} option \"{name}\" (expected one of: ");
+    for (i, k) in known.iter().enumerate() {
+        if i > 0 {
+            m.push_str(", ");
+        }
+        m.push_str(k.to_str().unwrap_or("?"));
+    }
+    m.push(')');
+    m
 }

@@ -388,6 +388,11 @@ describe('cache errors and options', () => {
       [{ logger: console.log }, 'invalid_argument', /option logger must have a warn\(message\) method/],
       [{ tll: 60 }, 'invalid_argument', /unknown createCache option "tll" \(expected one of: preset, redis, namespace, ttl,/],
       [{ l1: { maxbytes: 1024 } }, 'invalid_argument', /unknown l1 option "maxbytes"/],
+      [{ encryption: { masterkey: MASTER_A } }, 'invalid_argument', /unknown encryption option "masterkey"/],
+      [{ breaker: { failureTreshold: 3 } }, 'invalid_argument', /unknown breaker option "failureTreshold" \(expected one of: failureThreshold,/],
+      [{ timeout: { max: 100 } }, 'invalid_argument', /unknown timeout option "max"/],
+      [{ lock: { lease: 100 } }, 'invalid_argument', /unknown lock option "lease"/],
+      [{ earlyRefresh: { b: 1 } }, 'invalid_argument', /unknown earlyRefresh option "b"/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: MASTER_B } }, 'invalid_keyring', /previousKeys must be an array/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: ['00'] } }, 'invalid_master_key', /./],
     ];

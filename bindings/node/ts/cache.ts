@@ -183,6 +183,7 @@ const OPTION_NAMES: Record<keyof CacheOptions, true> = {
   engine: true,
 };
 const L1_OPTION_NAMES: Record<keyof L1Options, true> = { maxBytes: true, maxEntryBytes: true, decodedBytes: true };
+const ENCRYPTION_OPTION_NAMES: Record<keyof EncryptionOptions, true> = { masterKey: true, tenant: true, previousKeys: true };
 const WRAP_OPTION_NAMES: Record<keyof WrapOptions, true> = { namespace: true, ttl: true, tags: true, name: true, keyFn: true };
 const INTEROP_OPTION_NAMES: Record<keyof InteropOptions, true> = { namespace: true, operation: true, ttl: true, tags: true };
 const INVALIDATE_OPTION_NAMES: Record<keyof InvalidateOptions, true> = { key: true, namespace: true, interopNamespace: true, tags: true };
@@ -204,6 +205,11 @@ function checkOptions(options: CacheOptions): void {
   if (typeof options !== 'object' || options === null) throw bad('createCache options must be an object');
   checkNames(options, OPTION_NAMES, 'createCache');
   if (typeof options.l1 === 'object' && options.l1 !== null) checkNames(options.l1, L1_OPTION_NAMES, 'l1');
+  if (typeof options.encryption === 'object' && options.encryption !== null) {
+    checkNames(options.encryption, ENCRYPTION_OPTION_NAMES, 'encryption');
+  }
+  // The sections the engine reads itself (breaker, backpressure, timeout, lock, earlyRefresh,
+  // ttlRefresh) are checked there, names included.
   if (options.preset !== undefined && !PRESETS.includes(options.preset)) {
     throw bad(`option preset must be one of ${PRESETS.join(', ')}, got ${String(options.preset)}`);
   }
