@@ -61,14 +61,6 @@ pub fn register(js: Js, obj: V) -> R<()> {
     Ok(())
 }
 
-/// The runtime's handles, resolved for the current call.
-#[derive(Clone, Copy)]
-struct Handles {
-    object_proto: V,
-    array_from: V,
-    classes: [V; CLASSES],
-}
-
 /// The runtime's step and command builders (they build the plain objects in JavaScript: one
 /// call instead of a dozen property writes through Node-API, and objects of one shape).
 #[derive(Clone, Copy)]
@@ -84,58 +76,49 @@ pub enum Builder {
 
 /// One of the runtime's builders, resolved for the current call.
 pub fn builder(js: Js, which: Builder) -> R<V> {
+    resolve(js, |rt| match which {
+        Builder::Hit => rt.hit_step,
+        Builder::Step => rt.step,
+        Builder::Command => rt.command,
+    })
+}
+
+/// The registered runtime's reference `pick`, resolved for the current call.
+fn resolve(js: Js, pick: impl FnOnce(&Runtime) -> sys::napi_ref) -> R<V> {
     RUNTIME.with(|r| match r.borrow().as_ref() {
-        Some(rt) => js.deref(match which {
-            Builder::Hit => rt.hit_step,
-            Builder::Step => rt.step,
-            Builder::Command => rt.command,
-        }),
+        Some(rt) => js.deref(pick(rt)),
         None => ck(ErrorKind::Internal, "the addon's value runtime is not registered (load it through the package)"),
     })
 }
 
-fn handles(js: Js) -> R<Handles> {
-    RUNTIME.with(|r| {
-        let r = r.borrow();
-        let Some(rt) = r.as_ref() else {
-            return ck(
-                ErrorKind::Internal,
-                "the addon's value runtime is not registered (load it through the package)",
-            );
-        };
-        let mut classes = [std::ptr::null_mut(); CLASSES];
-        for (v, r) in classes.iter_mut().zip(rt.classes) {
-            *v = js.deref(r)?;
-        }
-        Ok(Handles { object_proto: js.deref(rt.object_proto)?, array_from: js.deref(rt.array_from)?, classes })
-    })
-}
-
-/// The mapping's [`Host`] over Node-API: the current call's environment, and the registered
-/// classes resolved on first use.
+/// The mapping's [`Host`] over Node-API: the current call's environment, and each registered
+/// handle resolved when first needed (a plain object needs only `Object.prototype`).
 #[derive(Clone)]
 pub struct NodeHost {
     js: Js,
-    h: Cell<Option<Handles>>,
+    object_proto: Cell<Option<V>>,
+    array_from: Cell<Option<V>>,
+    classes: [Cell<Option<V>>; CLASSES],
 }
 
 impl NodeHost {
     /// A host for the current call.
     pub fn new(js: Js) -> NodeHost {
-        NodeHost { js, h: Cell::new(None) }
+        NodeHost { js, object_proto: Cell::new(None), array_from: Cell::new(None), classes: Default::default() }
     }
 
-    fn h(&self) -> R<Handles> {
-        if let Some(h) = self.h.get() {
-            return Ok(h);
+    /// The handle in `slot`, resolved from the runtime (`pick`) on first use.
+    fn handle(&self, slot: &Cell<Option<V>>, pick: impl FnOnce(&Runtime) -> sys::napi_ref) -> R<V> {
+        if let Some(v) = slot.get() {
+            return Ok(v);
         }
-        let h = handles(self.js)?;
-        self.h.set(Some(h));
-        Ok(h)
+        let v = resolve(self.js, pick)?;
+        slot.set(Some(v));
+        Ok(v)
     }
 
     fn class(&self, class: Class) -> R<V> {
-        Ok(self.h()?.classes[class as usize])
+        self.handle(&self.classes[class as usize], |rt| rt.classes[class as usize])
     }
 }
 
@@ -207,8 +190,11 @@ impl Host for NodeHost {
     fn is_plain_object(&self, v: &V) -> R<bool> {
         let js = self.js;
         let proto = js.prototype(*v)?;
-        let h = self.h()?;
-        Ok(js.type_of(proto)? == sys::ValueType::napi_null || js.strict_equals(proto, h.object_proto)?)
+        if js.type_of(proto)? == sys::ValueType::napi_null {
+            return Ok(true);
+        }
+        let object_proto = self.handle(&self.object_proto, |rt| rt.object_proto)?;
+        js.strict_equals(proto, object_proto)
     }
 
     fn class_of(&self, v: &V) -> R<Option<Class>> {
@@ -244,7 +230,7 @@ impl Host for NodeHost {
 
     fn array_from(&self, v: &V) -> R<V> {
         let js = self.js;
-        let f = self.h()?.array_from;
+        let f = self.handle(&self.array_from, |rt| rt.array_from)?;
         js.call(js.undefined()?, f, &[*v])
     }
 
