@@ -40,6 +40,18 @@ pub fn master_key<H: Host>(host: &H, v: &H::V) -> Result<MasterKey, H::Err> {
     }
 }
 
+/// Previous (decrypt-only) master keys: an array of keys as [`master_key`] reads them.
+pub fn previous_keys<H: Host>(host: &H, v: &H::V) -> Result<Vec<MasterKey>, H::Err> {
+    if !host.is_array(v)? {
+        return Err(fail(ErrorKind::InvalidKeyring, "previousKeys must be an array of master keys"));
+    }
+    let mut keys = Vec::new();
+    for i in 0..host.len(v)? {
+        keys.push(master_key(host, &host.element(v, i)?)?);
+    }
+    Ok(keys)
+}
+
 /// `{masterKey, previousKeys?, tenant?}` → a keyring.
 pub fn keyring<H: Host + Clone>(o: &Opts<H>) -> Result<Keyring, H::Err> {
     o.only(&[c"masterKey", c"previousKeys", c"tenant"], "encryption")?;
@@ -48,15 +60,10 @@ pub fn keyring<H: Host + Clone>(o: &Opts<H>) -> Result<Keyring, H::Err> {
         return Err(fail(ErrorKind::InvalidMasterKey, "encryption needs a masterKey (64 hex digits or 32 bytes)"));
     };
     let current = master_key(host, &mk)?;
-    let mut previous = Vec::new();
-    if let Some(p) = o.get(c"previousKeys")? {
-        if !host.is_array(&p)? {
-            return Err(fail(ErrorKind::InvalidKeyring, "previousKeys must be an array of master keys"));
-        }
-        for i in 0..host.len(&p)? {
-            previous.push(master_key(host, &host.element(&p, i)?)?);
-        }
-    }
+    let previous = match o.get(c"previousKeys")? {
+        Some(p) => previous_keys(host, &p)?,
+        None => Vec::new(),
+    };
     let tenant = o.string(c"tenant")?.unwrap_or_else(|| DEFAULT_TENANT.to_owned());
     Ok(Keyring::new(&current, &previous, &tenant)?)
 }

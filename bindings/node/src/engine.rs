@@ -25,8 +25,7 @@ use cachekit::{Error, ErrorKind};
 
 use crate::js::{Js, JsErr, R, Raw, ck};
 use crate::obj::{Out, opts};
-use crate::value::NodeHost;
-use crate::value::{Builder, bytes_arg, to_core, to_core_list, to_js};
+use crate::value::{Builder, NodeHost, bytes_arg, to_core, to_core_list, to_js};
 use cachekit_js_host::{Profiles, config};
 
 type V = sys::napi_value;

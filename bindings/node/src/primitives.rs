@@ -14,8 +14,7 @@ use cachekit::{ErrorKind, Value, canonical, python_frame, serializer};
 use crate::engine::master_key;
 use crate::js::{Fail, Js, JsErr, R, Raw};
 use crate::obj::{Out, opts};
-use crate::value::NodeHost;
-use crate::value::{bytes_arg, string_arg, to_core, to_core_list, to_js};
+use crate::value::{NodeHost, bytes_arg, string_arg, to_core, to_core_list, to_js};
 use cachekit_js_host::config;
 
 type V = sys::napi_value;
@@ -300,19 +299,11 @@ impl Keyring {
     pub fn new(env: Env, master: Raw, previous: Raw, tenant: Option<String>) -> Result<Keyring, JsErr> {
         let js = js(&env);
         let current = master_key(js, master.0)?;
-        let mut prev: Vec<MasterKey> = Vec::new();
-        if matches!(js.type_of(previous.0)?, sys::ValueType::napi_object) {
-            if !js.is_array(previous.0)? {
-                return Err(Fail::from(cachekit::Error::new(
-                    ErrorKind::InvalidKeyring,
-                    "previousKeys must be an array",
-                ))
-                .into());
-            }
-            for i in 0..js.array_len(previous.0)? {
-                prev.push(master_key(js, js.element(previous.0, i)?)?);
-            }
-        }
+        // Only an object is read as the list (anything else: no previous keys).
+        let prev = match js.type_of(previous.0)? {
+            sys::ValueType::napi_object => config::previous_keys(&NodeHost::new(js), &previous.0)?,
+            _ => Vec::new(),
+        };
         let tenant = tenant.unwrap_or_else(|| cachekit::crypto::DEFAULT_TENANT.to_owned());
         let ring = CoreKeyring::new(&current, &prev, &tenant).map_err(Fail::from)?;
         let current = TenantKey::derive(&current, &tenant).map_err(Fail::from)?;

@@ -11,8 +11,7 @@ use cachekit::entry::Mode;
 use cachekit::{Error, ErrorKind};
 
 use crate::js::{Fail, Out, R, ck, opts};
-use crate::value::WasmHost;
-use crate::value::{bytes_arg, to_core, to_js};
+use crate::value::{WasmHost, bytes_arg, to_core, to_js};
 use cachekit_js_host::{Profiles, config};
 
 #[wasm_bindgen]

@@ -258,15 +258,12 @@ impl Keyring {
     #[wasm_bindgen(constructor)]
     pub fn new(master: JsValue, previous: JsValue, tenant: Option<String>) -> Result<Keyring, Fail> {
         let current = master_key(&master)?;
-        let mut prev: Vec<MasterKey> = Vec::new();
-        if previous.is_object() {
-            if !Array::is_array(&previous) {
-                return ck(ErrorKind::InvalidKeyring, "previousKeys must be an array");
-            }
-            for k in Array::from(&previous).iter() {
-                prev.push(master_key(&k)?);
-            }
-        }
+        // Only an object is read as the list (anything else: no previous keys).
+        let prev = if previous.is_object() {
+            config::previous_keys(&crate::value::WasmHost::new(), &previous)?
+        } else {
+            Vec::new()
+        };
         let tenant = tenant.unwrap_or_else(|| cachekit::crypto::DEFAULT_TENANT.to_owned());
         let ring = CoreKeyring::new(&current, &prev, &tenant)?;
         let current = TenantKey::derive(&current, &tenant)?;
