@@ -158,7 +158,8 @@ function envFlag(name: string): string | undefined {
   return v === undefined || v === '' ? undefined : v;
 }
 
-const PRESETS = ['minimal', 'production', 'secure', 'io'];
+/** The presets (the compiler keeps this list exact, as the option lists below). */
+const PRESETS: Record<Preset, true> = { minimal: true, production: true, secure: true, io: true };
 
 /** Every option of {@link CacheOptions} (the compiler keeps this list complete and exact). */
 const OPTION_NAMES: Record<keyof CacheOptions, true> = {
@@ -184,15 +185,19 @@ const OPTION_NAMES: Record<keyof CacheOptions, true> = {
 };
 const L1_OPTION_NAMES: Record<keyof L1Options, true> = { maxBytes: true, maxEntryBytes: true, decodedBytes: true };
 const ENCRYPTION_OPTION_NAMES: Record<keyof EncryptionOptions, true> = { masterKey: true, tenant: true, previousKeys: true };
+const SET_OPTION_NAMES: Record<keyof SetOptions, true> = { ttl: true, tags: true };
 const WRAP_OPTION_NAMES: Record<keyof WrapOptions, true> = { namespace: true, ttl: true, tags: true, name: true, keyFn: true };
 const INTEROP_OPTION_NAMES: Record<keyof InteropOptions, true> = { namespace: true, operation: true, ttl: true, tags: true };
 const INVALIDATE_OPTION_NAMES: Record<keyof InvalidateOptions, true> = { key: true, namespace: true, interopNamespace: true, tags: true };
 
-/** A misspelt option name (`tll`) is an error rather than a silently ignored option. */
-function checkNames(given: object, known: Record<string, true>, what: string): void {
-  for (const name of Object.keys(given)) {
-    if (!Object.prototype.hasOwnProperty.call(known, name)) {
-      throw errorFor(100, `unknown ${what} option "${name}" (expected one of: ${Object.keys(known).join(', ')})`);
+const hasOwn = (o: object, name: string) => Object.prototype.hasOwnProperty.call(o, name);
+
+/** A misspelt option name (`tll`) is an error rather than a silently ignored option. Allocates
+ * nothing when the names are right (`set` and `getOrSet` call it with their options). */
+function checkNames(given: object, known: Record<string, true>, what?: string): void {
+  for (const name in given) {
+    if (hasOwn(given, name) && !hasOwn(known, name)) {
+      throw errorFor(100, `unknown ${what ? `${what} ` : ''}option "${name}" (expected one of: ${Object.keys(known).join(', ')})`);
     }
   }
 }
@@ -210,8 +215,8 @@ function checkOptions(options: CacheOptions): void {
   }
   // The sections the engine reads itself (breaker, backpressure, timeout, lock, earlyRefresh,
   // ttlRefresh) are checked there, names included.
-  if (options.preset !== undefined && !PRESETS.includes(options.preset)) {
-    throw bad(`option preset must be one of ${PRESETS.join(', ')}, got ${String(options.preset)}`);
+  if (options.preset !== undefined && !(typeof options.preset === 'string' && hasOwn(PRESETS, options.preset))) {
+    throw bad(`option preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${String(options.preset)}`);
   }
   if (options.integrity !== undefined && typeof options.integrity !== 'boolean') throw bad('option integrity must be a boolean');
   if (options.onError !== undefined && typeof options.onError !== 'function') throw bad('option onError must be a function');
@@ -347,9 +352,7 @@ export class Cache {
   private request(namespace: string | undefined, opts?: SetOptions, mode?: EntryMode): RequestSpec {
     if (opts !== undefined) {
       if (typeof opts !== 'object' || opts === null) throw errorFor(100, 'options must be an object');
-      for (const name in opts) {
-        if (name !== 'ttl' && name !== 'tags') throw errorFor(100, `unknown option "${name}" (expected ttl, tags)`);
-      }
+      checkNames(opts, SET_OPTION_NAMES);
     }
     if (!opts || (opts.ttl === undefined && !opts.tags)) {
       if (!mode && namespace === this.options.namespace) return this.nsProfile;
