@@ -299,10 +299,10 @@ impl Keyring {
     pub fn new(env: Env, master: Raw, previous: Raw, tenant: Option<String>) -> Result<Keyring, JsErr> {
         let js = js(&env);
         let current = master_key(js, master.0)?;
-        // Only an object is read as the list (anything else: no previous keys).
+        // Absent (undefined or null): no previous keys; anything else must be the list.
         let prev = match js.type_of(previous.0)? {
-            sys::ValueType::napi_object => config::previous_keys(&NodeHost::new(js), &previous.0)?,
-            _ => Vec::new(),
+            sys::ValueType::napi_undefined | sys::ValueType::napi_null => Vec::new(),
+            _ => config::previous_keys(&NodeHost::new(js), &previous.0)?,
         };
         let tenant = tenant.unwrap_or_else(|| cachekit::crypto::DEFAULT_TENANT.to_owned());
         let ring = CoreKeyring::new(&current, &prev, &tenant).map_err(Fail::from)?;

@@ -142,3 +142,17 @@ test('the error table matches the core', () => {
   assert.equal(kinds.length, Object.keys(ERROR_KINDS).length);
   for (const k of kinds) assert.equal(ERROR_KINDS[k.code], k.name);
 });
+
+test('protocol.keyring: previous keys are a list or absent', () => {
+  const A = 'aa'.repeat(32);
+  const B = 'bb'.repeat(32);
+  const sealed = protocol.keyring(B).encrypt(Buffer.from('aad'), Buffer.from('secret'));
+  // B as a previous key of A opens what B sealed; absent (undefined/null) means none.
+  assert.equal(protocol.keyring(A, [B]).decrypt(Buffer.from('aad'), sealed).toString(), 'secret');
+  for (const none of [undefined, null]) {
+    assert.throws(() => protocol.keyring(A, none).decrypt(Buffer.from('aad'), sealed), (e) => e.kind === 'decryption_failed');
+  }
+  for (const bad of [B, 5, { 0: B }]) {
+    assert.throws(() => protocol.keyring(A, bad), (e) => e.kind === 'invalid_keyring' && /previousKeys must be an array/.test(e.message), String(bad));
+  }
+});

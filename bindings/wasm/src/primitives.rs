@@ -258,11 +258,11 @@ impl Keyring {
     #[wasm_bindgen(constructor)]
     pub fn new(master: JsValue, previous: JsValue, tenant: Option<String>) -> Result<Keyring, Fail> {
         let current = master_key(&master)?;
-        // Only an object is read as the list (anything else: no previous keys).
-        let prev = if previous.is_object() {
-            config::previous_keys(&crate::value::WasmHost::new(), &previous)?
-        } else {
+        // Absent (undefined or null): no previous keys; anything else must be the list.
+        let prev = if previous.is_undefined() || previous.is_null() {
             Vec::new()
+        } else {
+            config::previous_keys(&crate::value::WasmHost::new(), &previous)?
         };
         let tenant = tenant.unwrap_or_else(|| cachekit::crypto::DEFAULT_TENANT.to_owned());
         let ring = CoreKeyring::new(&current, &prev, &tenant)?;
