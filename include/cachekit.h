@@ -991,7 +991,7 @@ typedef struct ck_command {
    */
   size_t value_len;
   /**
-   * SET, SADD: whether `ttl_secs` applies (false: no expiry). EXPIRE: always true.
+   * SET: whether `ttl_secs` applies (false: no expiry). EXPIRE, SADD: always true.
    */
   bool has_ttl;
   /**
@@ -1621,7 +1621,9 @@ typedef struct ck_reply {
 #define CK_CMD_DEL 7
 
 /**
- * `SADD key member` (`argv`), then `EXPIRE key ttl_secs` when `has_ttl` → reply the SADD's int.
+ * `SADD key member` (`argv`), then `EXPIRE key ttl_secs NX` and `EXPIRE key ttl_secs GT`
+ * (Redis ≥ 7.0; `has_ttl` is always true) → reply the SADD's int. The two `EXPIRE`s only ever
+ * lengthen the tag set's life, so it outlives every member written with the tag.
  */
 #define CK_CMD_SADD 8
 

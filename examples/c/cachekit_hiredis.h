@@ -187,12 +187,16 @@ static void ckh_execute(redisContext *c, const ck_command *cmd, uint64_t timeout
       break;
     case CK_CMD_SADD:
       h->raw[0] = ckh_argv(c, cmd->argc, cmd->argv, cmd->argv_lens);
-      if (h->raw[0] && h->raw[0]->type != REDIS_REPLY_ERROR && cmd->has_ttl) {
-        h->raw[1] = (redisReply *)redisCommand(c, "EXPIRE %b %llu", cmd->key, cmd->key_len, (unsigned long long)cmd->ttl_secs);
+      /* The set's life only ever grows: set when it has none (NX), extended when shorter (GT). */
+      for (int m = 0; h->raw[0] && h->raw[0]->type != REDIS_REPLY_ERROR && cmd->has_ttl && m < 2; m++) {
+        h->raw[1] = (redisReply *)redisCommand(c, "EXPIRE %b %llu %s", cmd->key, cmd->key_len,
+                                               (unsigned long long)cmd->ttl_secs, m == 0 ? "NX" : "GT");
         if (!h->raw[1] || h->raw[1]->type == REDIS_REPLY_ERROR) {
           h->reply = ckh_convert(c, h, 1);
           return;
         }
+        freeReplyObject(h->raw[1]);
+        h->raw[1] = NULL;
       }
       break;
     default: /* GET, SET, SET NX, EXPIRE, DEL, SMEMBERS: one command, as given */

@@ -57,7 +57,9 @@ pub const CK_CMD_EXPIRE: ck_command_kind = 6;
 /// `DEL keys...` → reply int (keys removed). `argv` is given; in Redis Cluster split
 /// `keys` by hash slot and reply the sum.
 pub const CK_CMD_DEL: ck_command_kind = 7;
-/// `SADD key member` (`argv`), then `EXPIRE key ttl_secs` when `has_ttl` → reply the SADD's int.
+/// `SADD key member` (`argv`), then `EXPIRE key ttl_secs NX` and `EXPIRE key ttl_secs GT`
+/// (Redis ≥ 7.0; `has_ttl` is always true) → reply the SADD's int. The two `EXPIRE`s only ever
+/// lengthen the tag set's life, so it outlives every member written with the tag.
 pub const CK_CMD_SADD: ck_command_kind = 8;
 /// `SMEMBERS key` → reply an array of bytes. `argv` is given.
 pub const CK_CMD_SMEMBERS: ck_command_kind = 9;
@@ -181,7 +183,7 @@ pub struct ck_command {
     pub value: *const u8,
     /// Bytes at `value`.
     pub value_len: usize,
-    /// SET, SADD: whether `ttl_secs` applies (false: no expiry). EXPIRE: always true.
+    /// SET: whether `ttl_secs` applies (false: no expiry). EXPIRE, SADD: always true.
     pub has_ttl: bool,
     /// SET, EXPIRE, SADD: seconds.
     pub ttl_secs: u64,
@@ -456,8 +458,8 @@ impl Store {
                 c.kind = CK_CMD_SADD;
                 (c.key, c.key_len) = self.text(key.as_bytes());
                 (c.member, c.member_len) = self.text(member.as_bytes());
-                c.has_ttl = ttl_secs.is_some();
-                c.ttl_secs = ttl_secs.unwrap_or(0);
+                c.has_ttl = true;
+                c.ttl_secs = *ttl_secs;
                 self.arg(b"SADD");
                 self.arg(key.as_bytes());
                 self.arg(member.as_bytes());

@@ -87,7 +87,7 @@ fn command_args(js: Js, c: &Command) -> R<(u32, [V; 4])> {
             }
             (6, [a, u, u, u])
         }
-        Command::SAdd { key, member, ttl_secs } => (7, [s(key)?, s(member)?, ttl(*ttl_secs)?, u]),
+        Command::SAdd { key, member, ttl_secs } => (7, [s(key)?, s(member)?, js.number(*ttl_secs as f64)?, u]),
         Command::SMembers { key } => (8, [s(key)?, u, u, u]),
         Command::DeleteMatching { pattern } => (9, [s(pattern)?, u, u, u]),
         Command::Exists { key } => (10, [s(key)?, u, u, u]),
@@ -169,9 +169,13 @@ impl NativeEngine {
     /// alone ([`hit_value`]) instead of a step.
     fn step(&mut self, js: Js, id: u32, mut op: Op, step: Step, fast: bool) -> R<V> {
         let rejected = op.take_rejected();
-        let obj = self.step_object(js, id, &mut op, &step, fast && rejected.is_none())?;
+        let absorbed = op.take_absorbed();
+        let obj = self.step_object(js, id, &mut op, &step, fast && rejected.is_none() && absorbed.is_none())?;
         if let Some(e) = rejected {
             js.set_named(obj, c"rejected", error_js(js, &e)?)?;
+        }
+        if let Some(e) = absorbed {
+            js.set_named(obj, c"failure", error_js(js, &e)?)?;
         }
         if !matches!(step.action, Action::Done(_)) {
             self.ops.keep(id, op);
@@ -411,7 +415,7 @@ impl NativeEngine {
                 // carries the reason for the binding's error hook.
                 let uncacheable = cachekit::Value::Ext(0, Vec::new());
                 let step = self.feed(js, op, |o, eng, now| o.on_computed(eng, Ok(&uncacheable), now))?;
-                js.set_named(step, c"uncacheable", error_js(js, &e)?)?;
+                js.set_named(step, c"failure", error_js(js, &e)?)?;
                 return Ok(Raw(step));
             }
             Err(f) => return Err(f.into()),

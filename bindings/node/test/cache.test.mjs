@@ -145,7 +145,8 @@ for (const topology of TOPOLOGIES) {
         await c.set('b', 2, { tags: [tag] });
         await c.set('c', 3);
         await other.set('d', 4);
-        assert.equal(await c.invalidate({ tags: [tag] }), 3, 'two entries and the tag set');
+        assert.equal(await c.invalidate({ tags: [tag] }), 2, 'the two entries (the tag set is an index, not counted)');
+        assert.equal(await direct.exists(`cachekit:tag:${tag}`), 0, 'the tag set went with them');
         assert.equal(await c.get('a'), undefined);
         assert.equal(await c.get('b'), undefined);
         assert.equal(await c.get('c'), 3);
@@ -160,6 +161,39 @@ for (const topology of TOPOLOGIES) {
         await c.set('e', 5);
         assert.equal(await c.invalidate({ key: 'e' }), 1);
         assert.equal(await c.get('e'), undefined);
+      });
+
+      test('a tag set outlives every entry written with its tag, whatever the order', async () => {
+        const c = make({ namespace: uid('tagttl') });
+        const tag = uid('tag');
+        const set = `cachekit:tag:${tag}`;
+        await c.set('long', 1, { ttl: 3600, tags: [tag] });
+        await c.set('short', 2, { ttl: 5, tags: [tag] });
+        const ttl = await direct.ttl(set);
+        assert.ok(ttl > 3600 && ttl <= 3660, `a short-lived entry does not cut the index short (ttl ${ttl})`);
+        await c.set('forever', 3, { ttl: 'never', tags: [tag] });
+        await c.set('short2', 4, { ttl: 5, tags: [tag] });
+        assert.ok((await direct.ttl(set)) > 50 * 365 * 86400, 'an entry without expiry keeps its index for good');
+        assert.equal(await c.invalidate({ tags: [tag] }), 4);
+        assert.equal(await c.get('long'), undefined);
+        assert.equal(await c.get('forever'), undefined);
+      });
+
+      test('onError hears of unreadable entries and uncacheable results, with the call and its key', async () => {
+        const errors = [];
+        const c = make({ namespace: uid('heard'), onError: (e, ctx) => errors.push([e, ctx]) });
+        await direct.set(c.keyFor('bad'), 'not an entry');
+        assert.equal(await c.get('bad'), undefined, 'a miss, not an exception');
+        assert.equal(errors.length, 1);
+        const [e, ctx] = errors[0];
+        assert.ok(e instanceof CachekitError && e.code >= 200 && e.code < 300, `${e.kind} ${e.code}`);
+        assert.deepEqual(ctx, { operation: 'get', key: c.keyFor('bad') });
+        assert.equal(await direct.exists(c.keyFor('bad')), 0, 'deleted (deleteUnreadable)');
+        const set = await c.getOrSet('set', () => new Set([1]));
+        assert.ok(set instanceof Set, 'the computed value is still returned');
+        assert.equal(errors.length, 2);
+        assert.equal(errors[1][0].kind, 'unsupported_type');
+        assert.deepEqual(errors[1][1], { operation: 'getOrSet', key: c.keyFor('set') });
       });
 
       test('L1 serves repeated reads; a second cache reads Redis', async () => {
@@ -521,7 +555,9 @@ describe('command deadlines', () => {
       get: (key) => new Promise((resolve) => held.set(key, () => resolve(stored.get(key) ?? null))),
     };
     const errors = [];
-    const c = createCache({ redis: adapter, namespace: 'held', l1: false, timeout: { minMs: 150, maxMs: 150 }, onError: (e) => errors.push(e) });
+    const contexts = [];
+    const onError = (e, ctx) => errors.push(e) && contexts.push(ctx);
+    const c = createCache({ redis: adapter, namespace: 'held', l1: false, timeout: { minMs: 150, maxMs: 150 }, onError });
     for (let i = 0; i < 6; i++) assert.equal(await c.set(`k${i}`, { i }), true);
     const reads = [0, 1, 2, 3, 4, 5].map((i) => c.get(`k${i}`));
     await sleep(10);
@@ -535,6 +571,11 @@ describe('command deadlines', () => {
     const late = await Promise.all([reads[1], reads[2], reads[4]]);
     assert.deepEqual(late, [undefined, undefined, undefined], 'a timed-out read is a miss');
     assert.deepEqual(errors.map((e) => e.code).sort(), [402, 402, 402]);
+    assert.deepEqual(
+      contexts.map((x) => x.key).sort(),
+      [1, 2, 4].map((i) => c.keyFor(`k${i}`)),
+    );
+    assert.ok(contexts.every((x) => x.operation === 'get' && x.command === 'get'), JSON.stringify(contexts));
     held.get(fullKey(1))(); // a reply after the deadline changes nothing
     await sleep(10);
     assert.equal(errors.length, 3);

@@ -315,8 +315,8 @@ export class Cache {
       deleteMatching: (p) => this.io().then((r) => r.deleteMatching(p)),
       close: async () => {},
     };
-    this.driver = new Driver(engine, this.redis ?? lazy, (e, command) =>
-      this.failure(errorFor(e.code, e.message), { operation: 'redis', command: command?.name }),
+    this.driver = new Driver(engine, this.redis ?? lazy, (e, operation, key, command) =>
+      this.failure(errorFor(e.code, e.message), command ? { operation, key, command: command.name } : { operation, key }),
     );
   }
 
@@ -398,7 +398,7 @@ export class Cache {
     if (typeof r === 'number') return this.driver.readPlain(r, full, this.outcomeValue) as Promise<T | undefined>;
     // An L1 hit comes back as the value alone: no step, no driver, no extra promise.
     if (typeof r === 'string' || Array.isArray(r)) return Promise.resolve(this.hitValue(r, sig) as T);
-    return this.getDriven<T>(r);
+    return this.getDriven<T>(r, full);
   }
 
   /** A repeated L1 hit: a copy of the value kept under `sig` from the last decode, when the
@@ -416,8 +416,8 @@ export class Cache {
     return sig === undefined ? JSON.parse(r) : this.decoded!.keep(sig, r);
   }
 
-  private async getDriven<T>(step: Step): Promise<T | undefined> {
-    const outcome = step.type === 'done' ? this.driver.finish(step) : (await this.driver.run(step)).outcome;
+  private async getDriven<T>(step: Step, full: string): Promise<T | undefined> {
+    const outcome = step.type === 'done' ? this.driver.finish(step, 'get', full) : (await this.driver.run(step, 'get', full)).outcome;
     return this.value(outcome) as T | undefined;
   }
 
@@ -444,7 +444,7 @@ export class Cache {
   async has(key: string): Promise<boolean> {
     const full = this.keyFor(key);
     const step = this.start(() => this.engine.exists(full, this.nsProfile));
-    const o = step.type === 'done' ? this.driver.finish(step) : (await this.driver.run(step)).outcome;
+    const o = step.type === 'done' ? this.driver.finish(step, 'has', full) : (await this.driver.run(step, 'has', full)).outcome;
     if (o.kind === 'failed') this.fail(o.error);
     return o.kind === 'exists' && o.found;
   }
@@ -458,7 +458,7 @@ export class Cache {
   async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     const full = this.keyFor(key);
     const step = this.start(() => this.engine.set(full, value, this.request(this.options.namespace, options)));
-    const outcome = step.type === 'done' ? this.driver.finish(step) : (await this.driver.run(step)).outcome;
+    const outcome = step.type === 'done' ? this.driver.finish(step, 'set', full) : (await this.driver.run(step, 'set', full)).outcome;
     if (outcome.kind === 'failed') this.fail(outcome.error);
     return outcome.kind === 'stored' && outcome.redis;
   }
@@ -470,7 +470,7 @@ export class Cache {
   async delete(key: string): Promise<boolean> {
     const full = this.keyFor(key);
     const step = this.start(() => this.engine.delete(full));
-    const outcome = (await this.driver.run(step)).outcome;
+    const outcome = (await this.driver.run(step, 'delete', full)).outcome;
     if (outcome.kind === 'failed') this.fail(outcome.error);
     return outcome.kind === 'deleted' && outcome.existed;
   }
@@ -518,7 +518,7 @@ export class Cache {
   private async driven<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string, step: Step): Promise<T> {
     let d: Driven;
     try {
-      d = await this.driver.run(step, compute);
+      d = await this.driver.run(step, operation, full, compute);
     } catch (e) {
       // A bug in the driver or engine: never the caller's problem.
       this.failure(fromEngineError(e) as CachekitError, { operation, key: full });
@@ -554,7 +554,7 @@ export class Cache {
     }
     if (step.type === 'done') return;
     const p = this.driver
-      .run(step, compute)
+      .run(step, 'refresh', full, compute)
       .then((d) => {
         if (d.threw) this.failure(errorFor(406, String((d.thrown as Error)?.message ?? d.thrown)), { operation: 'refresh', key: full });
       })
@@ -671,7 +671,7 @@ export class Cache {
     let n = 0;
     for (const t of targets) {
       const step = this.start(() => this.engine.invalidate(t));
-      const o = (await this.driver.run(step)).outcome;
+      const o = (await this.driver.run(step, 'invalidate', 'key' in t ? t.key : undefined)).outcome;
       if (o.kind === 'failed') this.fail(o.error);
       if (o.kind === 'invalidated') n += o.redisKeys;
     }

@@ -9,8 +9,10 @@
 import type { Command, Engine, EngineError, FastStart, Outcome, PlainRead, Reply, Step } from './engine';
 import { execute, type RedisAdapter } from './redis';
 
-/** Reports a cache-layer failure (a command error, an uncacheable value). */
-export type Report = (error: EngineError, command?: Command) => void;
+/** Reports a cache-layer failure (a command error, an unreadable entry, an uncacheable value):
+ * the error, the cache method it happened in (`get`, `getOrSet`, …), the Redis key of that
+ * call if it has one, and the Redis command when one failed. */
+export type Report = (error: EngineError, operation: string, key: string | undefined, command?: Command) => void;
 
 /** The result of a driven operation. */
 export interface Driven {
@@ -117,22 +119,28 @@ export class Driver {
 
   /** Reports a refusal by the breaker or backpressure, at most once per
    * {@link REJECTION_REPORT_MS} (an open breaker refuses every call; the metrics count each). */
-  private refusal(e: EngineError): void {
+  private refusal(e: EngineError, operation: string, key: string | undefined): void {
     this.refused++;
     const now = Date.now();
     if (now - this.refusedReportedAt < REJECTION_REPORT_MS) return;
     const n = this.refused;
     this.refused = 0;
     this.refusedReportedAt = now;
-    this.report(n > 1 ? { ...e, message: `${e.message} (${n} refusals since the last report)` } : e);
+    this.report(n > 1 ? { ...e, message: `${e.message} (${n} refusals since the last report)` } : e, operation, key);
   }
 
-  /** Settles a step that is already `done` (wakes, reports) and returns its outcome. */
-  finish(step: Step & { type: 'done' }): Outcome {
+  /** Settles a step that is already `done` (wakes, reports) and returns its outcome;
+   * `operation` and `key` say which call it belongs to, for reports. */
+  finish(step: Step & { type: 'done' }, operation: string, key?: string): Outcome {
     this.wake(step.wake);
-    if (step.uncacheable) this.report(step.uncacheable);
-    if (step.rejected) this.refusal(step.rejected);
+    this.reportStep(step, operation, key);
     return step.outcome;
+  }
+
+  /** Reports what a step carries: a failure the engine absorbed, a refusal. */
+  private reportStep(step: Step, operation: string, key: string | undefined): void {
+    if (step.failure) this.report(step.failure, operation, key);
+    if (step.rejected) this.refusal(step.rejected, operation, key);
   }
 
   /** Times out the commands past their deadline and re-arms for the next one. */
@@ -237,12 +245,14 @@ export class Driver {
   /** Hands a command's result to the engine: a failure is reported and fed to `onError`; a
    * reply goes to `onReplyFast` (a hit that needs nothing more comes back as its value
    * alone). */
-  private answer(op: number, command: Command, r: Reply | SendFailure): FastStart {
+  private answer(op: number, command: Command, r: Reply | SendFailure, operation: string, key: string | undefined): FastStart {
     if (!(r instanceof SendFailure)) return this.engine.onReplyFast(op, r);
     this.report(
       r.message === null
         ? { code: 402, name: 'timeout', message: `${command.name} did not answer in time` }
         : { code: 403, name: 'backend', message: r.message },
+      operation,
+      key,
       command,
     );
     return this.engine.onError(op, r.message);
@@ -262,13 +272,13 @@ export class Driver {
         try {
           let next: FastStart;
           try {
-            next = this.answer(op, command, r);
+            next = this.answer(op, command, r, 'get', key);
           } catch (e) {
             this.wake(this.engine.abandon(op).wake);
             throw e;
           }
           if (typeof next === 'string' || Array.isArray(next)) resolve(map(redisHit(next)));
-          else resolve(this.run(next).then((d) => map(d.outcome)));
+          else resolve(this.run(next, 'get', key).then((d) => map(d.outcome)));
         } catch (e) {
           reject(e);
         }
@@ -276,8 +286,9 @@ export class Driver {
     });
   }
 
-  /** Drives an operation from its first step to its outcome. */
-  async run(first: Step, compute?: () => unknown): Promise<Driven> {
+  /** Drives an operation from its first step to its outcome; `operation` and `key` say which
+   * call it is, for reports. */
+  async run(first: Step, operation: string, key: string | undefined, compute?: () => unknown): Promise<Driven> {
     let step = first;
     const result: Partial<Driven> = {};
     let settled = false;
@@ -287,8 +298,7 @@ export class Driver {
         // Followers woken by this operation's failed computation learn what it threw.
         this.wake(step.wake, failed);
         failed = undefined;
-        if (step.uncacheable) this.report(step.uncacheable);
-        if (step.rejected) this.refusal(step.rejected);
+        this.reportStep(step, operation, key);
         switch (step.type) {
           case 'done':
             settled = true;
@@ -296,7 +306,7 @@ export class Driver {
             if (step.refreshAhead) result.refreshAhead = true;
             return result as Driven;
           case 'send': {
-            const next = this.answer(step.op, step.command, await this.send(step.command, step.timeout));
+            const next = this.answer(step.op, step.command, await this.send(step.command, step.timeout), operation, key);
             if (typeof next === 'string' || Array.isArray(next)) {
               // A Redis hit with nothing left to do: its value alone, no step object.
               settled = true;

@@ -47,8 +47,9 @@ export type Command =
   | { name: 'expire'; key: string; ttl: number }
   /** `DEL keys…` (in a cluster: split by hash slot, replies summed). */
   | { name: 'del'; keys: string[] }
-  /** `SADD key member` then `EXPIRE key ttl` when `ttl` is given; reply the SADD integer. */
-  | { name: 'sadd'; key: string; member: string; ttl: number | null }
+  /** `SADD key member`, then `EXPIRE key ttl NX` and `EXPIRE key ttl GT` (the set's life only
+   * ever grows); reply the SADD integer. */
+  | { name: 'sadd'; key: string; member: string; ttl: number }
   /** `SMEMBERS key`; reply an array of byte strings. */
   | { name: 'smembers'; key: string }
   /** `SCAN … MATCH pattern` on every primary, deleting what it finds; reply the count. */
@@ -80,9 +81,10 @@ interface StepBase {
   op: number;
   /** Sleeping operations (theirs or others') to wake now. */
   wake?: number[];
-  /** Set on the step after `onComputed` when the value could not be cached (the caller
-   * still gets it). */
-  uncacheable?: EngineError;
+  /** A cache-layer failure the operation absorbed since the last step, for the error hook:
+   * an entry it read but could not decode, verify or decrypt (a miss), a computed value it
+   * could not cache (the caller still gets it), a fill lock given up on. */
+  failure?: EngineError;
   /** Set when the circuit breaker (`circuit_open`) or backpressure (`overloaded`) refused a
    * command since the last step; the operation degraded as its contract says. */
   rejected?: EngineError;

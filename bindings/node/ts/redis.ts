@@ -55,9 +55,11 @@ export interface RedisAdapter<Bytes extends Uint8Array = Buffer> {
   /** `DEL keys…`: resolves to the number of keys deleted. In a cluster, split the keys by hash
    * slot ({@link bySlot}) and sum the replies. */
   del(keys: string[]): Promise<number>;
-  /** Tag index write: `SADD key member`, then `EXPIRE key ttl` when `ttl` is not `null`.
-   * Resolves to the `SADD` integer (1: added, 0: already a member). */
-  sadd(key: string, member: string, ttl: number | null): Promise<number>;
+  /** Tag index write: `SADD key member`, then `EXPIRE key ttl NX` and `EXPIRE key ttl GT`
+   * (one pipeline; Redis ≥ 7.0), so the set's life only ever grows and it outlives every
+   * member written with the tag. Resolves to the `SADD` integer (1: added, 0: already a
+   * member). */
+  sadd(key: string, member: string, ttl: number): Promise<number>;
   /** `SMEMBERS key`: the members as bytes (`[]` when the key does not exist). */
   smembers(key: string): Promise<Bytes[]>;
   /** Namespace invalidation: `SCAN 0 MATCH pattern` to the end (on every primary in a
@@ -213,8 +215,7 @@ export function ioredisAdapter(client: Any, owned: boolean): RedisAdapter {
       return n;
     },
     async sadd(key, member, ttl) {
-      if (ttl === null) return client.sadd(key, member);
-      const res = (await client.pipeline().sadd(key, member).expire(key, ttl).exec()) as [Error | null, number][];
+      const res = (await client.pipeline().sadd(key, member).expire(key, ttl, 'NX').expire(key, ttl, 'GT').exec()) as [Error | null, number][];
       for (const [err] of res) if (err) throw err;
       return res[0]?.[1] ?? 0;
     },
@@ -283,9 +284,9 @@ export function nodeRedisAdapter(client: Any, owned: boolean): RedisAdapter {
       return n;
     },
     async sadd(key, member, ttl) {
-      const n = (await client.sAdd(key, member)) as number;
-      if (ttl !== null) await client.expire(key, ttl);
-      return n;
+      // Issued together: node-redis pipelines commands sent in the same tick.
+      const [n] = await Promise.all([client.sAdd(key, member), client.expire(key, ttl, 'NX'), client.expire(key, ttl, 'GT')]);
+      return n as number;
     },
     smembers: (key) => bin.sMembers(key),
     async deleteMatching(pattern) {

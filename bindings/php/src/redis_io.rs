@@ -287,10 +287,19 @@ impl RedisClient {
                     Ok(z) => Reply::Int(z.long().unwrap_or(0)),
                     Err(m) => return Reply::Error(m),
                 };
-                if let Some(t) = ttl_secs
-                    && let Err(m) = self.call("expire", vec![&text(key), &(*t as i64)])
-                {
-                    return Reply::Error(m);
+                // NX then GT: the set's life only ever grows, so it outlives every member
+                // (phpredis 5's `expire` takes no mode: sent raw).
+                // RedisCluster's rawCommand first takes the key that picks the node.
+                let (k, expire, ttl) = (text(key), text("EXPIRE"), text(&ttl_secs.to_string()));
+                for mode in [text("NX"), text("GT")] {
+                    let mut args: Vec<&dyn IntoZvalDyn> = Vec::new();
+                    if self.cluster {
+                        args.push(&k);
+                    }
+                    args.extend([&expire as &dyn IntoZvalDyn, &k, &ttl, &mode]);
+                    if let Err(m) = self.call("rawCommand", args) {
+                        return Reply::Error(m);
+                    }
                 }
                 r
             }

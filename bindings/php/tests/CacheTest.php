@@ -137,6 +137,20 @@ final class CacheTest extends TestCase
         $this->assertStringContainsString('unsupported_type', $c->metrics());
     }
 
+    public function testTagSetOutlivesEveryMember(): void
+    {
+        $c = $this->cache();
+        $tag = Support::unique('tag');
+        $c->set('long', 1, ttl: 3600, tags: [$tag]);
+        $c->set('short', 2, ttl: 5, tags: [$tag]);
+        $ttl = Support::redis()->ttl('cachekit:tag:' . $tag);
+        $this->assertGreaterThan(3600, $ttl, 'a short-lived entry does not cut the index short');
+        $c->set('forever', 3, ttl: 'never', tags: [$tag]);
+        $this->assertGreaterThan(50 * 365 * 86400, Support::redis()->ttl('cachekit:tag:' . $tag));
+        $this->assertSame(3, $c->invalidate(tags: [$tag]));
+        $this->assertNull($c->get('long'));
+    }
+
     public function testTagsInvalidation(): void
     {
         $c = $this->cache();
@@ -144,7 +158,7 @@ final class CacheTest extends TestCase
         $c->set('a', 1, tags: [$tag]);
         $c->set('b', 2, tags: [$tag, 'other' . $tag]);
         $c->set('c', 3);
-        $this->assertSame(3, $c->invalidate(tags: [$tag])); // a, b and the tag set
+        $this->assertSame(2, $c->invalidate(tags: [$tag])); // a and b (the tag set is an index, not counted)
         $this->assertNull($c->get('a'));
         $this->assertNull($c->get('b'));
         $this->assertSame(3, $c->get('c'));

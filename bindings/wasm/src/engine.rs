@@ -120,7 +120,7 @@ pub fn command_js(c: &Command) -> R<JsValue> {
             o.str("name", "sadd");
             o.str("key", key);
             o.str("member", member);
-            opt_ttl(&o, *ttl_secs);
+            o.num("ttl", *ttl_secs as f64);
         }
         Command::SMembers { key } => {
             o.str("name", "smembers");
@@ -232,7 +232,8 @@ impl NativeEngine {
     /// else `[value]`.
     fn step(&mut self, id: u32, mut op: Op, step: Step, fast: bool) -> R<JsValue> {
         let rejected = op.take_rejected();
-        let quick = fast && rejected.is_none() && !op.refresh_ahead() && step.wake.is_empty();
+        let absorbed = op.take_absorbed();
+        let quick = fast && rejected.is_none() && absorbed.is_none() && !op.refresh_ahead() && step.wake.is_empty();
         match &step.action {
             Action::Done(Outcome::HitJson { json, .. }) if quick => return Ok(JsValue::from_str(json)),
             // This engine hands out JSON when it can: a plain hit is a value JSON cannot say.
@@ -248,6 +249,9 @@ impl NativeEngine {
         }
         if let Some(e) = rejected {
             o.val("rejected", &error_js(&e));
+        }
+        if let Some(e) = absorbed {
+            o.val("failure", &error_js(&e));
         }
         match &step.action {
             Action::Send(cmd) => {
@@ -427,7 +431,7 @@ impl NativeEngine {
             Err(Fail::Ck(err)) => {
                 let uncacheable = cachekit::Value::Ext(0, Vec::new());
                 let step = self.feed(op, |o, eng, now| o.on_computed(eng, Ok(&uncacheable), now))?;
-                js_sys::Reflect::set(&step, &JsValue::from_str("uncacheable"), &error_js(&err))?;
+                js_sys::Reflect::set(&step, &JsValue::from_str("failure"), &error_js(&err))?;
                 Ok(step)
             }
             Err(f) => Err(f),

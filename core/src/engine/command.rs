@@ -70,15 +70,20 @@ pub enum Command {
         /// Keys to delete (never empty).
         keys: Vec<String>,
     },
-    /// `SADD key member` then `EXPIRE key ttl_secs` (when given) → [`Reply::Int`] (from SADD).
-    /// Maintains a tag set: the keys written with a tag.
+    /// `SADD key member`, then `EXPIRE key ttl_secs NX` and `EXPIRE key ttl_secs GT` (one
+    /// pipeline; the flags need Redis ≥ 7.0) → [`Reply::Int`] (from SADD). Maintains a tag set:
+    /// the keys written with a tag. The two `EXPIRE`s only ever lengthen the set's life (set it
+    /// when it has none, extend it when shorter), so the set outlives every member written
+    /// with the tag, whatever their order; a plain `EXPIRE` would let a short-lived member cut
+    /// short the index of a long-lived one, which then escapes invalidation by tag.
     SAdd {
         /// The tag set key.
         key: String,
         /// The member to add (a cache key).
         member: String,
-        /// Expiry of the set, seconds; refreshed on every add so it outlives its members.
-        ttl_secs: Option<u64>,
+        /// The life the set needs for this member, in seconds: the member's own (its grace
+        /// included) plus a minute, or [`TAG_SET_NEVER_SECS`] for a member that never expires.
+        ttl_secs: u64,
     },
     /// `SMEMBERS key` → `Reply::Array` of [`Reply::Bytes`].
     SMembers {
@@ -92,6 +97,11 @@ pub enum Command {
         pattern: String,
     },
 }
+
+/// The life a tag set gets for a member without expiry: a century, in seconds. A finite
+/// figure (not `PERSIST`) keeps "only ever lengthen" one rule: `EXPIRE … NX` would set a short
+/// expiry on a set made persistent for such a member.
+pub const TAG_SET_NEVER_SECS: u64 = 100 * 365 * 24 * 3600;
 
 impl Command {
     /// The command's name, for logs and metrics.

@@ -150,7 +150,7 @@ pub enum Outcome {
     },
     /// `invalidate` finished.
     Invalidated {
-        /// Keys deleted from Redis.
+        /// Entries deleted from Redis (tag sets, which are indexes, are not counted).
         redis_keys: u64,
     },
     /// The call failed (only where the call's contract says it throws: `set` of an
@@ -274,6 +274,12 @@ pub struct Op {
     done: bool,
     /// The last refusal by the breaker or the limiter, until the binding takes it.
     rejected: Option<Error>,
+    /// The last failure absorbed (unreadable entry, unencodable value, lock given up), until
+    /// the binding takes it ([`Op::take_absorbed`]).
+    absorbed: Option<Error>,
+    /// The pending `DEL` includes a tag set that exists: its reply counts one key that is an
+    /// index, not an entry.
+    deletes_index: bool,
     /// The L1 entry an L1 hit decoded, until the binding takes it ([`Op::take_l1_hit`]).
     l1_hit: Option<EntryBytes>,
 }
@@ -308,6 +314,8 @@ impl Op {
             wake: Vec::new(),
             done: false,
             rejected: None,
+            absorbed: None,
+            deletes_index: false,
             l1_hit: None,
         }
     }
@@ -489,6 +497,7 @@ impl Op {
                 Err(e) => {
                     // The value is still the caller's answer; it just cannot be cached.
                     engine.metrics.record_error(e.kind());
+                    self.absorbed = Some(e);
                     self.outcome = Some(Outcome::Computed { cached: false });
                     self.phase = Phase::Release;
                 }
@@ -556,13 +565,23 @@ impl Op {
         self.rejected.take()
     }
 
+    /// The cache-layer failure this operation absorbed since the last call, if any, for the
+    /// binding's error hook: an entry it read but could not decode, verify or decrypt (a miss;
+    /// purged when [`EngineConfig::delete_unreadable`](super::EngineConfig::delete_unreadable)),
+    /// a computed value it could not encode (the caller still gets the value, uncached), an
+    /// entry L1 could not keep, or a fill lock given up on (the value is computed without it).
+    /// Counted in the metrics either way; this is what makes it visible in logs.
+    pub fn take_absorbed(&mut self) -> Option<Error> {
+        self.absorbed.take()
+    }
+
     /// Whether `step`, this operation's latest, does nothing but read the operation's own key
     /// from Redis: `Some(false)` for [`Command::Get`], `Some(true)` for [`Command::GetWithTtl`],
     /// with nobody to wake and no refusal to report. A binding may then send that command
     /// without building the step (the fast path of a `get` that missed L1: the caller knows the
     /// key it asked for).
     pub fn plain_read(&self, step: &Step) -> Option<bool> {
-        if !step.wake.is_empty() || self.rejected.is_some() {
+        if !step.wake.is_empty() || self.rejected.is_some() || self.absorbed.is_some() {
             return None;
         }
         match &step.action {
@@ -632,6 +651,7 @@ impl Op {
             Err(e) => {
                 // Only reachable if the configuration changed under the same key (mode, key).
                 engine.metrics.record_error(e.kind());
+                self.absorbed = Some(e);
                 l1.remove(&self.key);
                 None
             }
@@ -641,7 +661,7 @@ impl Op {
     /// Puts the stored bytes in L1. `remaining_secs` is Redis's `TTL` of the entry when it was
     /// just read (−1: no expiry, −2: gone); the L1 copy never outlives the Redis entry, nor,
     /// with stale-while-revalidate, its fresh part.
-    fn l1_store(&self, engine: &Engine, now: Millis, remaining_secs: Option<i64>) {
+    fn l1_store(&mut self, engine: &Engine, now: Millis, remaining_secs: Option<i64>) {
         let (Some(l1), Some(bytes)) = (&engine.l1, &self.stored) else { return };
         let configured = self.ttl.millis();
         let live_ms = match remaining_secs {
@@ -669,6 +689,7 @@ impl Op {
             && e.kind() != ErrorKind::ValueTooLarge
         {
             engine.metrics.record_error(e.kind());
+            self.absorbed = Some(e);
         }
     }
 
@@ -800,6 +821,8 @@ impl Op {
                     Reply::Int(n) => n.max(0) as u64,
                     _ => 0,
                 };
+                // Entries deleted: a tag set deleted with its members is not one.
+                let n = if std::mem::take(&mut self.deletes_index) { n.saturating_sub(1) } else { n };
                 self.outcome = Some(match self.outcome.take() {
                     Some(Outcome::Deleted { existed }) => Outcome::Deleted { existed: existed || n > 0 },
                     Some(Outcome::Invalidated { redis_keys }) => Outcome::Invalidated { redis_keys: redis_keys + n },
@@ -823,6 +846,8 @@ impl Op {
                         l1.remove(k);
                     }
                 }
+                // A set Redis returned members of exists (Redis drops empty sets).
+                self.deletes_index = !keys.is_empty();
                 keys.push(set_key);
                 self.phase = Phase::Delete(keys);
             }
@@ -895,6 +920,7 @@ impl Op {
                         self.phase = Phase::Finish;
                         return;
                     }
+                    self.absorbed = Some(e);
                     unreadable = true;
                 }
             }
@@ -992,6 +1018,7 @@ impl Op {
                         LockAction::GiveUp(e) => {
                             // As cachekit-py: read once more, then compute without the lock.
                             engine.metrics.record_error(e.kind());
+                            self.absorbed = Some(e);
                             self.lock = None;
                             self.phase = Phase::ReRead;
                             continue;
@@ -1023,8 +1050,12 @@ impl Op {
                         self.phase = Phase::Release;
                         continue;
                     };
-                    // The set outlives its members by a minute, or never expires with them.
-                    let ttl_secs = self.ttl.secs().map(|s| s.saturating_add(60));
+                    // The set outlives this member (its stale grace included) by a minute.
+                    let grace = engine.config.stale_while_revalidate.unwrap_or(0);
+                    let ttl_secs = self
+                        .ttl
+                        .secs()
+                        .map_or(super::command::TAG_SET_NEVER_SECS, |s| s.saturating_add(grace).saturating_add(60));
                     Command::SAdd {
                         key: format!("{}{tag}", engine.config.tag_prefix),
                         member: self.key.clone(),

@@ -12,6 +12,8 @@ use crate::value::Value;
 struct FakeRedis {
     strings: HashMap<String, (Vec<u8>, Option<u64>)>,
     sets: HashMap<String, HashSet<String>>,
+    /// Tag sets' expiries, as `EXPIRE … NX` + `EXPIRE … GT` leave them.
+    set_ttls: HashMap<String, u64>,
     /// Replies to return instead of executing, in order.
     faults: VecDeque<Reply>,
     /// Every command executed, by name.
@@ -68,7 +70,9 @@ impl FakeRedis {
                 }
                 Reply::Int(n)
             }
-            Command::SAdd { key, member, .. } => {
+            Command::SAdd { key, member, ttl_secs } => {
+                let ttl = self.set_ttls.entry(key.clone()).or_insert(*ttl_secs);
+                *ttl = (*ttl).max(*ttl_secs);
                 Reply::Int(i64::from(self.sets.entry(key.clone()).or_default().insert(member.clone())))
             }
             Command::SMembers { key } => Reply::Array(
@@ -96,12 +100,26 @@ fn drive(
     start: (Op, Step),
     redis: &mut FakeRedis,
     clock: &mut Millis,
-    mut compute: impl FnMut() -> Result<Value, String>,
+    compute: impl FnMut() -> Result<Value, String>,
 ) -> (Outcome, Vec<WaitToken>) {
+    let (outcome, woken, _) = drive_absorbing(engine, start, redis, clock, compute);
+    (outcome, woken)
+}
+
+/// [`drive`], also collecting the failures the operation absorbed ([`Op::take_absorbed`]).
+fn drive_absorbing(
+    engine: &Engine,
+    start: (Op, Step),
+    redis: &mut FakeRedis,
+    clock: &mut Millis,
+    mut compute: impl FnMut() -> Result<Value, String>,
+) -> (Outcome, Vec<WaitToken>, Vec<ErrorKind>) {
     let (mut op, mut step) = start;
     let mut woken = Vec::new();
+    let mut absorbed = Vec::new();
     for _ in 0..10_000 {
         woken.extend(step.wake.iter().copied());
+        absorbed.extend(op.take_absorbed().map(|e| e.kind()));
         step = match step.action {
             Action::Send(cmd) => {
                 *clock += 1;
@@ -118,7 +136,7 @@ fn drive(
             }
             Action::Done(outcome) => {
                 assert!(op.is_done());
-                return (outcome, woken);
+                return (outcome, woken, absorbed);
             }
         };
     }
@@ -369,13 +387,39 @@ fn unreadable_entries_are_misses_and_are_purged() {
     let e = engine_with(|c| c.l1 = None);
     let (mut r, mut t) = (FakeRedis::default(), 0);
     r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
-    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    let (out, _, absorbed) = drive_absorbing(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
     assert_eq!(out, Outcome::Miss);
+    assert_eq!(absorbed.len(), 1, "the binding hears of it once: {absorbed:?}");
     assert!(!r.strings.contains_key("k"));
     r.strings.insert("k".into(), (b"CK\x03\x00\x00\x00\x02{}x".to_vec(), None));
-    let (out, _) = drive(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    let (out, _, absorbed) = drive_absorbing(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
     assert_eq!(out, Outcome::Miss);
+    assert_eq!(absorbed, [ErrorKind::PythonFrame]);
     assert!(e.metrics().snapshot().errors.iter().any(|(k, _)| *k == ErrorKind::PythonFrame));
+    // The same for `get_or_compute`, which reads it twice (before and after taking the fill
+    // lock), then computes and replaces the entry.
+    r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
+    let (out, _, absorbed) =
+        drive_absorbing(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(Value::Int(1)));
+    assert_eq!(out, Outcome::Computed { cached: true });
+    assert_eq!(absorbed, [ErrorKind::TrailingBytes; 2]);
+}
+
+#[test]
+fn values_that_cannot_be_encoded_are_absorbed_and_reported() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    // Ext type 0 is refused by every encoder: computed, not cached, and the binding hears why.
+    let (out, _, absorbed) =
+        drive_absorbing(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(Value::Ext(0, Vec::new())));
+    assert_eq!(out, Outcome::Computed { cached: false });
+    assert_eq!(absorbed.len(), 1, "{absorbed:?}");
+    assert!(r.strings.is_empty());
+    // A readable hit absorbs nothing.
+    drive(&e, e.set(Request::new("k"), &user(), t), &mut r, &mut t, || unreachable!());
+    let (out, _, absorbed) = drive_absorbing(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+    assert!(matches!(out, Outcome::Hit { .. }));
+    assert!(absorbed.is_empty());
 }
 
 #[test]
@@ -400,6 +444,31 @@ fn encryption_binds_entries_to_their_key() {
 }
 
 #[test]
+fn tag_sets_outlive_every_member_they_index() {
+    let e = engine_with(|c| c.stale_while_revalidate = Some(120));
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let tagged = |k: &str, ttl: Ttl| Request::new(k).ttl(ttl).tags(vec!["t".into()]);
+    let mut sadds = Vec::new();
+    for (k, ttl) in
+        [("long", Ttl::from_secs(3600).unwrap()), ("short", Ttl::from_secs(1).unwrap()), ("forever", Ttl::Never)]
+    {
+        let (mut op, mut step) = e.set(tagged(k, ttl), &user(), t);
+        while let Action::Send(cmd) = &step.action {
+            if let Command::SAdd { ttl_secs, .. } = cmd {
+                sadds.push(*ttl_secs);
+            }
+            let reply = r.exec(cmd);
+            t += 1;
+            step = op.on_reply(&e, reply, t);
+        }
+    }
+    // Each member asks for its own life, grace included, plus a minute; a member without
+    // expiry for a century. Redis keeps the longest (NX, then GT).
+    assert_eq!(sadds, [3600 + 120 + 60, 1 + 120 + 60, command::TAG_SET_NEVER_SECS]);
+    assert_eq!(r.set_ttls["cachekit:tag:t"], command::TAG_SET_NEVER_SECS);
+}
+
+#[test]
 fn tags_namespaces_and_deletes_invalidate_both_layers() {
     let e = engine_with(|_| {});
     let (mut r, mut t) = (FakeRedis::default(), 0);
@@ -409,7 +478,8 @@ fn tags_namespaces_and_deletes_invalidate_both_layers() {
     }
     assert_eq!(r.sets["cachekit:tag:users"].len(), 2);
     let (out, _) = drive(&e, e.invalidate(Invalidate::Tag("users".into()), t), &mut r, &mut t, || unreachable!());
-    assert_eq!(out, Outcome::Invalidated { redis_keys: 3 });
+    assert_eq!(out, Outcome::Invalidated { redis_keys: 2 }, "the two entries; the tag set is not an entry");
+    assert!(!r.sets.contains_key("cachekit:tag:users"), "the tag set went with them");
     let (out, _) = drive(&e, e.get(req("a"), t), &mut r, &mut t, || unreachable!());
     assert_eq!(out, Outcome::Miss, "gone from L1 and Redis");
 

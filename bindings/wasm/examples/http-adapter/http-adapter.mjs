@@ -129,10 +129,11 @@ export function httpRedisAdapter({ url, token, fetch: doFetch = globalThis.fetch
     expire: async (key, ttl) => Number(await command(['EXPIRE', key, String(ttl)])),
     del: async (keys) => (keys.length === 0 ? 0 : Number(await command(['DEL', ...keys]))),
     async sadd(key, member, ttl) {
-      if (ttl === null) return Number(await command(['SADD', key, member]));
+      // NX then GT: the set's life only ever grows (it must outlive every member).
       const [added] = await pipeline([
         ['SADD', key, member],
-        ['EXPIRE', key, String(ttl)],
+        ['EXPIRE', key, String(ttl), 'NX'],
+        ['EXPIRE', key, String(ttl), 'GT'],
       ]);
       return Number(added);
     },
