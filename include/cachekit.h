@@ -938,7 +938,7 @@ typedef struct ck_request {
    */
   int64_t ttl_secs;
   /**
-   * Tags for invalidation (writes only): `tags_len` strings (NULL with 0 = none).
+   * Tags for invalidation (writes only): `tags_len` non-empty strings (NULL with 0 = none).
    */
   const char *const *tags;
   /**
@@ -2924,7 +2924,7 @@ void ck_engine_free(struct ck_engine *engine);
  * empty and nothing started.
  *
  * Result codes: `CK_OK`; `CK_INVALID_ARGUMENT` (NULL `engine`, `req`, `req->key`, `op` or
- * `step`; an unknown mode; NULL tags with a length, a NULL tag, more than
+ * `step`; an unknown mode; NULL tags with a length, a NULL or empty tag, more than
  * `CK_L1_MAX_TAGS`); `CK_INVALID_STRING`; `CK_INVALID_TTL`.
  * Thread safety: safe concurrently on the same engine.
  *

@@ -267,12 +267,19 @@ pub fn interop_args_hash(args: &[Value]) -> Result<String> {
     Ok(to_hex(&blake2b_256(&canonical::encode_args(args)?)))
 }
 
-/// The interop/v1 key `{namespace}:{operation}:{args_hash}`.
-pub fn interop_key(namespace: &str, operation: &str, args: &[Value]) -> Result<String> {
+/// Validates an interop namespace: a segment, and not one of the reserved `ns` (default-mode
+/// keys live under `ns:`) and `nsapi`.
+pub fn validate_interop_namespace(namespace: &str) -> Result<()> {
     validate_segment("namespace", namespace)?;
     if namespace == "ns" || namespace == "nsapi" {
         return err(ErrorKind::InvalidSegment, format!("namespace {namespace:?} is reserved"));
     }
+    Ok(())
+}
+
+/// The interop/v1 key `{namespace}:{operation}:{args_hash}`.
+pub fn interop_key(namespace: &str, operation: &str, args: &[Value]) -> Result<String> {
+    validate_interop_namespace(namespace)?;
     validate_segment("operation", operation)?;
     Ok(format!("{namespace}:{operation}:{}", interop_args_hash(args)?))
 }

@@ -609,12 +609,16 @@ impl LockConfig {
     /// Default total wait for the lock: 5 s.
     pub const DEFAULT_WAIT_MS: u64 = 5_000;
 
-    /// A configuration: `lease_ms` ≥ 1 and `retry_ms` ≥ 1 (else `invalid_argument`);
-    /// `wait_ms` 0 means a single attempt (a non-blocking lease, as cachekit-py takes for
-    /// background refreshes).
+    /// A configuration: `lease_ms` in `1..=`[`MAX_TTL_SECS`](crate::ttl::MAX_TTL_SECS) (a
+    /// bound well inside what Redis accepts as `PX`) and `retry_ms` ≥ 1 (else
+    /// `invalid_argument`); `wait_ms` 0 means a single attempt (a non-blocking lease, as
+    /// cachekit-py takes for background refreshes).
     pub fn new(lease_ms: u64, retry_ms: u64, wait_ms: u64) -> Result<LockConfig> {
-        if lease_ms == 0 {
-            return err(ErrorKind::InvalidArgument, "fill-lock lease must be at least 1 ms");
+        if lease_ms == 0 || lease_ms > crate::ttl::MAX_TTL_SECS {
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("fill-lock lease must be 1..={} ms, got {lease_ms}", crate::ttl::MAX_TTL_SECS),
+            );
         }
         if retry_ms == 0 {
             return err(ErrorKind::InvalidArgument, "fill-lock retry interval must be at least 1 ms");

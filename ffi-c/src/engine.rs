@@ -337,7 +337,7 @@ pub struct ck_request {
     pub ns: *const c_char,
     /// Expiry of writes: `CK_TTL_DEFAULT` (the engine's), `CK_TTL_NEVER`, or seconds > 0.
     pub ttl_secs: i64,
-    /// Tags for invalidation (writes only): `tags_len` strings (NULL with 0 = none).
+    /// Tags for invalidation (writes only): `tags_len` non-empty strings (NULL with 0 = none).
     pub tags: *const *const c_char,
     /// Number of tags, at most `CK_L1_MAX_TAGS`.
     pub tags_len: usize,
@@ -356,13 +356,15 @@ unsafe fn request(req: *const ck_request) -> Result<Request> {
             text_array(r.tags, r.tags_len, CK_L1_MAX_TAGS, "request tags")?,
         )
     };
-    Ok(Request {
+    let req = Request {
         key: key.to_owned(),
         mode: if r.mode == 0 { None } else { Some(mode_of(r.mode)?) },
         namespace: ns.map(str::to_owned),
         ttl: ttl_of(r.ttl_secs)?,
         tags: tags.into_iter().map(str::to_owned).collect(),
-    })
+    };
+    req.check()?;
+    Ok(req)
 }
 
 /// The common body of the calls that start an op.
@@ -408,7 +410,7 @@ unsafe fn begin(
 /// empty and nothing started.
 ///
 /// Result codes: `CK_OK`; `CK_INVALID_ARGUMENT` (NULL `engine`, `req`, `req->key`, `op` or
-/// `step`; an unknown mode; NULL tags with a length, a NULL tag, more than
+/// `step`; an unknown mode; NULL tags with a length, a NULL or empty tag, more than
 /// `CK_L1_MAX_TAGS`); `CK_INVALID_STRING`; `CK_INVALID_TTL`.
 /// Thread safety: safe concurrently on the same engine.
 ///

@@ -458,8 +458,8 @@ static void config_defaults(void) {
   EXPECT_RC(ck_engine_config_for_intent("minimal", NULL), CK_INVALID_ARGUMENT);
 
   /* Every out-of-range setting is refused, and *out stays NULL. */
-  ck_engine_config bad[10];
-  for (int i = 0; i < 10; i++) bad[i] = ck_engine_config_default();
+  ck_engine_config bad[12];
+  for (int i = 0; i < 12; i++) bad[i] = ck_engine_config_default();
   bad[0].intent = 0;
   bad[1].mode = 9;
   bad[2].ttl_secs = -2;
@@ -470,10 +470,12 @@ static void config_defaults(void) {
   bad[7].ttl_refresh_enabled = true, bad[7].ttl_refresh_threshold = 1.5;
   bad[8].early_refresh_enabled = true, bad[8].early_refresh_beta = -1;
   bad[9].tag_prefix = "\xff";
-  const ck_result want[10] = {CK_INVALID_ARGUMENT, CK_INVALID_ARGUMENT, CK_INVALID_TTL, CK_INVALID_ARGUMENT,
+  bad[10].stale_while_revalidate_secs = UINT64_MAX; /* Redis would refuse every write's EX */
+  bad[11].lock_lease_ms = UINT64_MAX;               /* ... and every lock's PX */
+  const ck_result want[12] = {CK_INVALID_ARGUMENT, CK_INVALID_ARGUMENT, CK_INVALID_TTL,    CK_INVALID_ARGUMENT,
                               CK_INVALID_ARGUMENT, CK_INVALID_ARGUMENT, CK_INVALID_ARGUMENT, CK_INVALID_ARGUMENT,
-                              CK_INVALID_ARGUMENT, CK_INVALID_STRING};
-  for (int i = 0; i < 10; i++) {
+                              CK_INVALID_ARGUMENT, CK_INVALID_STRING,   CK_INVALID_ARGUMENT, CK_INVALID_ARGUMENT};
+  for (int i = 0; i < 12; i++) {
     ck_engine *e = (ck_engine *)(uintptr_t)0x1;
     EXPECT_RC(ck_engine_new(&bad[i], NULL, &e), want[i]);
     EXPECT(e == NULL);
@@ -970,6 +972,9 @@ static void protocol_misuse_and_ownership(void) {
   const char *many[65];
   for (int i = 0; i < 65; i++) many[i] = "t";
   EXPECT_RC(ck_engine_set(e, &(ck_request){.key = "k", .tags = many, .tags_len = 65}, USER, sizeof USER, 0, &op, &s),
+            CK_INVALID_ARGUMENT);
+  const char *empty_tag[] = {""}; /* would index the bare tag prefix */
+  EXPECT_RC(ck_engine_set(e, &(ck_request){.key = "k", .tags = empty_tag, .tags_len = 1}, USER, sizeof USER, 0, &op, &s),
             CK_INVALID_ARGUMENT);
   EXPECT_RC(ck_engine_set(e, &q, NULL, 3, 0, &op, &s), CK_INVALID_ARGUMENT);
   EXPECT_RC(ck_engine_set(e, &q, USER, SIZE_MAX, 0, &op, &s), CK_VALUE_TOO_LARGE);

@@ -225,6 +225,7 @@ pub fn request<H: Host + Clone>(host: &H, key: &H::V, opts: &H::V, profiles: &[R
     if let Some(tags) = o.strings(c"tags")? {
         req.tags = tags;
     }
+    req.check()?;
     Ok(req)
 }
 

@@ -454,6 +454,9 @@ describe('cache errors and options', () => {
     await assert.rejects(c.invalidate(5), usage(/invalidate needs an object/));
     // Misspelt option names are refused everywhere options are taken.
     await assert.rejects(c.set('k', 1, { tll: 60 }), usage(/unknown option "tll" \(expected one of: ttl, tags\)/));
+    await assert.rejects(c.set('k', 1, { tags: [''] }), usage(/tags must not be empty strings/));
+    // `ns` would match every default-mode entry: not an interop namespace.
+    await assert.rejects(c.invalidate({ interopNamespace: 'ns' }), (e) => e instanceof UsageError && e.kind === 'invalid_segment');
     await assert.rejects(c.getOrSet('k', () => 1, { tag: ['a'] }), usage(/unknown option "tag"/));
     assert.throws(() => c.wrap(async function f() {}, { nameSpace: 'x' }), usage(/unknown wrap option "nameSpace"/));
     assert.throws(() => c.interop({ namespace: 'n', operation: 'o', tll: 5 }), usage(/unknown interop option "tll"/));

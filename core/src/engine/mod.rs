@@ -54,7 +54,7 @@ use crate::ttl::{Intent, Ttl, TtlRefresh};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use command::{Command, Reply};
-pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken};
+pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken, check_tags};
 pub use ops::Ops;
 pub use pins::{L1Hit, PinToken, Pins, token_from_js};
 
@@ -168,6 +168,14 @@ impl Engine {
             return err(
                 ErrorKind::EncryptionRequired,
                 "the secure preset needs a master key (option or CACHEKIT_MASTER_KEY)",
+            );
+        }
+        if let Some(grace) = config.stale_while_revalidate
+            && grace > crate::ttl::MAX_TTL_SECS
+        {
+            return err(
+                ErrorKind::InvalidArgument,
+                format!("stale-while-revalidate grace must be at most {} s, got {grace}", crate::ttl::MAX_TTL_SECS),
             );
         }
         let l1 = config.l1.clone().map(L1::with_config).transpose()?;

@@ -57,6 +57,28 @@ impl Request {
         self.tags = tags;
         self
     }
+    /// The rules a request's parts follow beyond their types: at most
+    /// [`MAX_TAGS`](crate::l1::MAX_TAGS) tags, none empty (an empty tag would index the bare
+    /// tag prefix). Bindings call it while reading a request, for an error at the call; the
+    /// engine refuses a write that breaks it (`invalid_argument`).
+    pub fn check(&self) -> crate::error::Result<()> {
+        check_tags(&self.tags)
+    }
+}
+
+/// [`Request::check`]'s tag rules, for bindings that read tags before building the request.
+pub fn check_tags<S: AsRef<str>>(tags: &[S]) -> crate::error::Result<()> {
+    use crate::l1::MAX_TAGS;
+    if tags.len() > MAX_TAGS {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("at most {MAX_TAGS} tags per entry, got {}", tags.len()),
+        ));
+    }
+    if tags.iter().any(|t| t.as_ref().is_empty()) {
+        return Err(Error::new(ErrorKind::InvalidArgument, "tags must not be empty strings"));
+    }
+    Ok(())
 }
 
 /// What to invalidate.
@@ -235,7 +257,8 @@ enum Phase {
 struct InFlight {
     sent_at: Millis,
     permit: Permit,
-    ticket: Ticket,
+    /// The backpressure slot; `None` for a lock release, which never waits for one.
+    ticket: Option<Ticket>,
 }
 
 /// A command waiting for a backpressure slot.
@@ -352,8 +375,9 @@ impl Op {
     }
 
     pub(super) fn start_set(engine: &Engine, req: Request, value: &Value, now: Millis) -> (Op, Step) {
+        let checked = req.check();
         let mut op = Op::new(engine, Kind::Set, req, now);
-        match entry::encode(value, &op.options(engine)) {
+        match checked.and_then(|()| entry::encode(value, &op.options(engine))) {
             Ok(bytes) => {
                 op.stored = Some(bytes.into());
                 op.l1_store(engine, now, None);
@@ -369,8 +393,11 @@ impl Op {
     }
 
     pub(super) fn start_get_or_compute(engine: &Engine, req: Request, now: Millis) -> (Op, Step) {
+        let checked = req.check();
         let mut op = Op::new(engine, Kind::GetOrCompute, req, now);
-        if let Some(hit) = op.l1_lookup(engine, now) {
+        if let Err(e) = checked {
+            op.finish(Outcome::Failed(e));
+        } else if let Some(hit) = op.l1_lookup(engine, now) {
             op.finish(hit);
         } else {
             match engine.flights.begin(&op.key, now) {
@@ -436,13 +463,28 @@ impl Op {
                 Phase::Delete(vec![k])
             }
             Invalidate::Namespace { name, mode } => {
-                if let Some(l1) = &engine.l1 {
-                    l1.invalidate_namespace(&name);
-                }
-                engine.flights.forget_all();
-                match mode.unwrap_or(engine.config.mode) {
-                    Mode::Interop => Phase::Scan(format!("{}:*", escape_glob(&name))),
-                    Mode::Default { .. } => Phase::Scan(format!("ns:{}:*", escape_glob(&name))),
+                let mode = mode.unwrap_or(engine.config.mode);
+                // An invalid interop namespace would match other keys: `ns` every default-mode
+                // entry, the empty one every key starting with `:`.
+                let checked = match mode {
+                    Mode::Interop => crate::keys::validate_interop_namespace(&name),
+                    Mode::Default { .. } => Ok(()),
+                };
+                match checked {
+                    Err(e) => {
+                        op.outcome = Some(Outcome::Failed(e));
+                        Phase::Finish
+                    }
+                    Ok(()) => {
+                        if let Some(l1) = &engine.l1 {
+                            l1.invalidate_namespace(&name);
+                        }
+                        engine.flights.forget_all();
+                        match mode {
+                            Mode::Interop => Phase::Scan(format!("{}:*", escape_glob(&name))),
+                            Mode::Default { .. } => Phase::Scan(format!("ns:{}:*", escape_glob(&name))),
+                        }
+                    }
                 }
             }
             Invalidate::Tag(tag) => {
@@ -524,7 +566,7 @@ impl Op {
     pub fn abandon(&mut self, engine: &Engine, now: Millis) -> (Vec<WaitToken>, Option<Command>) {
         if let Some(sent) = self.inflight.take() {
             engine.breaker.record(sent.permit, BreakerOutcome::Neutral, now);
-            if let Some(w) = engine.limiter.release(sent.ticket, now) {
+            if let Some(w) = sent.ticket.and_then(|t| engine.limiter.release(t, now)) {
                 self.wake.push(WaitToken::slot(w));
             }
         }
@@ -699,9 +741,16 @@ impl Op {
             Ok(p) => p,
             Err(e) => return Gate::Unavailable(e),
         };
+        // A fill-lock release skips backpressure: refused, it would leave the lock to its lease
+        // and every other writer of the key waiting out its lock wait, which is more load, not
+        // less. (An open breaker still refuses it: Redis is presumed down.)
+        if matches!(command, Command::EvalRelease { .. }) {
+            self.inflight = Some(InFlight { sent_at: now, permit, ticket: None });
+            return Gate::Go(Action::Send(command));
+        }
         match engine.limiter.admit(now) {
             Admission::Run(ticket) => {
-                self.inflight = Some(InFlight { sent_at: now, permit, ticket });
+                self.inflight = Some(InFlight { sent_at: now, permit, ticket: Some(ticket) });
                 Gate::Go(Action::Send(command))
             }
             Admission::Queue { waiter, deadline } => {
@@ -720,7 +769,7 @@ impl Op {
         let q = self.queued.take()?;
         Some(match engine.limiter.poll(q.waiter, now) {
             Wait::Ready(ticket) => {
-                self.inflight = Some(InFlight { sent_at: now, permit: q.permit, ticket });
+                self.inflight = Some(InFlight { sent_at: now, permit: q.permit, ticket: Some(ticket) });
                 Gate::Go(Action::Send(q.command))
             }
             Wait::Waiting { deadline } => {
@@ -747,7 +796,7 @@ impl Op {
             }
         };
         engine.breaker.record(sent.permit, outcome, now);
-        if let Some(w) = engine.limiter.release(sent.ticket, now) {
+        if let Some(w) = sent.ticket.and_then(|t| engine.limiter.release(t, now)) {
             self.wake.push(WaitToken::slot(w));
         }
     }
@@ -1042,7 +1091,8 @@ impl Op {
                     Command::Set {
                         key: self.key.clone(),
                         value,
-                        ttl_secs: self.ttl.secs().map(|s| s.saturating_add(grace)),
+                        // Capped where Redis would refuse the expiry.
+                        ttl_secs: self.ttl.secs().map(|s| s.saturating_add(grace).min(crate::ttl::MAX_TTL_SECS)),
                     }
                 }
                 Phase::Tag => {
@@ -1052,10 +1102,9 @@ impl Op {
                     };
                     // The set outlives this member (its stale grace included) by a minute.
                     let grace = engine.config.stale_while_revalidate.unwrap_or(0);
-                    let ttl_secs = self
-                        .ttl
-                        .secs()
-                        .map_or(super::command::TAG_SET_NEVER_SECS, |s| s.saturating_add(grace).saturating_add(60));
+                    let ttl_secs = self.ttl.secs().map_or(super::command::TAG_SET_NEVER_SECS, |s| {
+                        s.saturating_add(grace).saturating_add(60).min(crate::ttl::MAX_TTL_SECS)
+                    });
                     Command::SAdd {
                         key: format!("{}{tag}", engine.config.tag_prefix),
                         member: self.key.clone(),

@@ -536,6 +536,77 @@ fn backpressure_queues_and_hands_the_slot_over() {
 }
 
 #[test]
+fn a_fill_lock_is_released_even_when_backpressure_refuses_everything_else() {
+    let e = engine_with(|c| {
+        c.l1 = None;
+        c.limiter = crate::backpressure::LimiterConfig { max_in_flight: 1, max_queued: 0, max_wait: 100 };
+    });
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    // A reads (miss), takes the fill lock, reads again: its computation is due.
+    let (mut a, mut step) = e.get_or_compute(Request::new("a"), t);
+    while let Action::Send(cmd) = &step.action {
+        t += 1;
+        step = a.on_reply(&e, r.exec(cmd), t);
+    }
+    assert_eq!(step.action, Action::Compute);
+    assert!(r.strings.contains_key("a:lock"), "the lock is held");
+    // B's read takes the only slot and stays unanswered: A's write is refused...
+    let (_b, sb) = e.get(Request::new("b"), t);
+    assert!(matches!(sb.action, Action::Send(_)));
+    let mut step = a.on_computed(&e, Ok(&Value::Int(1)), t);
+    let mut sent = Vec::new();
+    while let Action::Send(cmd) = &step.action {
+        sent.push(cmd.name());
+        t += 1;
+        step = a.on_reply(&e, r.exec(cmd), t);
+    }
+    // ...but not the release of its lock: others would otherwise wait out the lease.
+    assert_eq!(sent, ["EVALSHA"]);
+    assert!(!r.strings.contains_key("a:lock"), "released");
+    assert_eq!(step.action, Action::Done(Outcome::Computed { cached: false }));
+}
+
+#[test]
+fn an_invalid_interop_namespace_invalidates_nothing() {
+    let e = engine_with(|_| {});
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    drive(&e, e.set(Request::new("ns:app:k").namespace("app"), &user(), t), &mut r, &mut t, || unreachable!());
+    for bad in ["ns", "", "Bad", "a:b"] {
+        let target = Invalidate::Namespace { name: bad.into(), mode: Some(Mode::Interop) };
+        let (out, _) = drive(&e, e.invalidate(target, t), &mut r, &mut t, || unreachable!());
+        assert!(matches!(out, Outcome::Failed(ref err) if err.kind() == ErrorKind::InvalidSegment), "{bad:?}: {out:?}");
+    }
+    assert!(r.strings.contains_key("ns:app:k"), "default-mode entries untouched");
+    assert!(!r.log.iter().any(|c| c == "SCAN+DEL"), "{:?}", r.log);
+}
+
+#[test]
+fn settings_and_requests_redis_would_refuse_are_refused_first() {
+    let swr = EngineConfig { stale_while_revalidate: Some(u64::MAX), ..EngineConfig::default() };
+    assert_eq!(Engine::new(swr, None).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(crate::stampede::LockConfig::new(u64::MAX, 100, 0).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    // The longest TTL plus a grace still gives an expiry Redis accepts.
+    let e = engine_with(|c| {
+        c.l1 = None;
+        c.stale_while_revalidate = Some(crate::ttl::MAX_TTL_SECS);
+    });
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    let long = Request::new("k").ttl(Ttl::from_secs(crate::ttl::MAX_TTL_SECS as i64).unwrap()).tags(vec!["t".into()]);
+    drive(&e, e.set(long, &user(), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(r.strings["k"].1, Some(crate::ttl::MAX_TTL_SECS));
+    assert_eq!(r.set_ttls["cachekit:tag:t"], crate::ttl::MAX_TTL_SECS);
+    // Empty tags, or too many, are refused before anything is written.
+    for tags in [vec![String::new()], vec!["t".to_owned(); crate::l1::MAX_TAGS + 1]] {
+        let (out, _) =
+            drive(&e, e.set(Request::new("x").tags(tags.clone()), &user(), t), &mut r, &mut t, || unreachable!());
+        assert!(matches!(out, Outcome::Failed(ref err) if err.kind() == ErrorKind::InvalidArgument), "{out:?}");
+        let (out, _) = drive(&e, e.get_or_compute(Request::new("x").tags(tags), t), &mut r, &mut t, || unreachable!());
+        assert!(matches!(out, Outcome::Failed(ref err) if err.kind() == ErrorKind::InvalidArgument), "{out:?}");
+    }
+    assert!(!r.strings.contains_key("x"));
+}
+
+#[test]
 fn protocol_misuse_is_an_error_not_a_panic() {
     let e = engine_with(|_| {});
     let (mut op, s) = e.get(Request::new("k"), 0);
