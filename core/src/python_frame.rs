@@ -163,6 +163,8 @@ fn serializer_name(json: &str) -> std::result::Result<String, FrameRejection> {
 }
 
 /// Reads the JSON string starting at `s[at] == '"'`; returns its text and the index after it.
+/// Escapes as RFC 8259 has them (`\uXXXX` surrogate pairs joined, a lone surrogate read as
+/// U+FFFD); anything else is `HeaderJson`.
 fn json_string(s: &str, at: usize) -> std::result::Result<(String, usize), FrameRejection> {
     let b = s.as_bytes();
     let mut out = String::new();
@@ -172,21 +174,36 @@ fn json_string(s: &str, at: usize) -> std::result::Result<(String, usize), Frame
             b'"' => return Ok((out, i + 1)),
             b'\\' => {
                 let esc = *b.get(i + 1).ok_or(FrameRejection::HeaderJson)?;
-                out.push(match esc {
-                    b'n' => '\n',
-                    b't' => '\t',
-                    b'r' => '\r',
-                    b'u' => {
-                        let hex = s.get(i + 2..i + 6).ok_or(FrameRejection::HeaderJson)?;
-                        let cp = u32::from_str_radix(hex, 16).map_err(|_| FrameRejection::HeaderJson)?;
-                        i += 4;
-                        char::from_u32(cp).unwrap_or('\u{fffd}')
-                    }
-                    other => other as char,
-                });
                 i += 2;
+                out.push(match esc {
+                    b'"' => '"',
+                    b'\\' => '\\',
+                    b'/' => '/',
+                    b'b' => '\u{8}',
+                    b'f' => '\u{c}',
+                    b'n' => '\n',
+                    b'r' => '\r',
+                    b't' => '\t',
+                    b'u' => {
+                        let hi = hex4(s, i)?;
+                        i += 4;
+                        if (0xD800..0xDC00).contains(&hi) && s.get(i..i + 2) == Some("\\u") {
+                            let lo = hex4(s, i + 2)?;
+                            if (0xDC00..0xE000).contains(&lo) {
+                                i += 6;
+                                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+                                continue;
+                            }
+                        }
+                        char::from_u32(hi).unwrap_or('\u{fffd}')
+                    }
+                    _ => return Err(FrameRejection::HeaderJson),
+                });
             }
+            c if c < 0x20 => return Err(FrameRejection::HeaderJson),
             _ => {
+                // `i` is always on a character boundary: every step above is ASCII.
                 let c = s[i..].chars().next().ok_or(FrameRejection::HeaderJson)?;
                 out.push(c);
                 i += c.len_utf8();
@@ -194,6 +211,13 @@ fn json_string(s: &str, at: usize) -> std::result::Result<(String, usize), Frame
         }
     }
     Err(FrameRejection::HeaderJson)
+}
+
+/// Four hex digits at `s[at..]` (ASCII only: no sign, unlike `from_str_radix`).
+fn hex4(s: &str, at: usize) -> std::result::Result<u32, FrameRejection> {
+    let hex =
+        s.get(at..at + 4).filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit())).ok_or(FrameRejection::HeaderJson)?;
+    u32::from_str_radix(hex, 16).map_err(|_| FrameRejection::HeaderJson)
 }
 
 #[cfg(test)]
@@ -231,5 +255,18 @@ mod tests {
         assert_eq!(validate(&frame(3, r#"{"v": "s", "m": 1}"#, b"")), Err(FrameRejection::SerializerName));
         assert_eq!(parse(&frame(3, r#"{"v": "s", "m": 1}"#, b"")).unwrap().serializer, None);
         assert_eq!(parse(&frame(3, "nope", b"")), Err(FrameRejection::HeaderJson));
+    }
+
+    #[test]
+    fn header_strings_are_read_as_json_has_them() {
+        let name = |json: &str| parse(&frame(3, json, b"")).map(|f| f.serializer);
+        assert_eq!(name(r#"{"s":"a\fb\b\/\"\\"}"#), Ok(Some("a\u{c}b\u{8}/\"\\".to_owned())));
+        assert_eq!(name(r#"{"s":"\ud83d\ude00"}"#), Ok(Some("😀".to_owned())));
+        assert_eq!(name(r#"{"s":"\ud83d"}"#), Ok(Some("\u{fffd}".to_owned())), "a lone surrogate");
+        // Found by fuzzing: a backslash before a multi-byte character panicked; `+041` passed
+        // `from_str_radix` as hex.
+        assert_eq!(name("{\"\\é\"}"), Err(FrameRejection::HeaderJson));
+        assert_eq!(name(r#"{"s":"\u+041"}"#), Err(FrameRejection::HeaderJson));
+        assert_eq!(name("{\"s\":\"a\u{1}\"}"), Err(FrameRejection::HeaderJson), "raw control characters");
     }
 }

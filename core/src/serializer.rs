@@ -85,6 +85,24 @@ mod tests {
         b.iter().map(|x| format!("{x:02x}")).collect()
     }
 
+    /// Sentinel texts found by fuzzing that panicked or ran the stack out on read: now errors.
+    #[test]
+    fn hostile_sentinel_texts_are_decode_errors() {
+        let time = |text: &str| {
+            let mut b = vec![0x82, 0xa8];
+            b.extend_from_slice(b"__time__");
+            b.extend_from_slice(&[0xc3, 0xa5]);
+            b.extend_from_slice(b"value");
+            b.push(0xda);
+            b.extend_from_slice(&(text.len() as u16).to_be_bytes());
+            b.extend_from_slice(text.as_bytes());
+            b
+        };
+        assert!(decode(&time("00:00:00é")).is_err());
+        assert!(decode(&time(&format!("00:00{}", "+".repeat(60_000)))).is_err());
+        assert!(decode(&time("12:30:00")).is_ok(), "the encoding above is a real sentinel");
+    }
+
     #[test]
     fn writes_the_spec_forms() {
         let v = Value::map([("user_id", 42i64.into()), ("name", "cachekit".into()), ("active", true.into())]);

@@ -153,27 +153,7 @@ impl Time {
     /// Parses `HH:MM[:SS[.f{1,9}]]` followed by an optional `Z` (or `z`) or `±HH:MM[:SS]`.
     pub fn parse(s: &str) -> Result<Time> {
         let (clock, offset) = split_offset(s)?;
-        let b = clock.as_bytes();
-        if b.len() < 5 || b[2] != b':' {
-            return bad(s, "a time");
-        }
-        let hour = digits(clock, 0, 2)? as u8;
-        let minute = digits(clock, 3, 2)? as u8;
-        let (mut second, mut micro) = (0u8, 0u32);
-        if b.len() > 5 {
-            if b[5] != b':' || b.len() < 8 {
-                return bad(s, "a time");
-            }
-            second = digits(clock, 6, 2)? as u8;
-            if b.len() > 8 {
-                let frac = &clock[9..];
-                if b[8] != b'.' || frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|c| c.is_ascii_digit()) {
-                    return bad(s, "a time");
-                }
-                let six = format!("{frac:0<6}");
-                micro = six[..6].parse().map_err(|_| bad_err(s, "a time"))?;
-            }
-        }
+        let (hour, minute, second, micro) = parse_clock(clock, s)?;
         Time::new(hour, minute, second, micro, offset)
     }
 
@@ -341,7 +321,40 @@ fn digits(s: &str, at: usize, n: usize) -> Result<u32> {
     Ok(part.parse().expect("ascii digits parse"))
 }
 
-/// Splits `clock[offset]` into the clock text and the offset in seconds.
+/// `HH:MM[:SS[.f{1,9}]]` (no offset) → hour, minute, second, microsecond; `s` is the whole
+/// text, for the error.
+fn parse_clock(clock: &str, s: &str) -> Result<(u8, u8, u8, u32)> {
+    let b = clock.as_bytes();
+    if b.len() < 5 || b[2] != b':' {
+        return bad(s, "a time");
+    }
+    let hour = digits(clock, 0, 2)? as u8;
+    let minute = digits(clock, 3, 2)? as u8;
+    let (mut second, mut micro) = (0u8, 0u32);
+    if b.len() > 5 {
+        if b[5] != b':' || b.len() < 8 {
+            return bad(s, "a time");
+        }
+        second = digits(clock, 6, 2)? as u8;
+        if b.len() > 8 {
+            // Byte 8 is checked first: once it is the ASCII '.', byte 9 starts a character.
+            if b[8] != b'.' {
+                return bad(s, "a time");
+            }
+            let frac = &clock[9..];
+            if frac.is_empty() || frac.len() > 9 || !frac.bytes().all(|c| c.is_ascii_digit()) {
+                return bad(s, "a time");
+            }
+            let six = format!("{frac:0<6}");
+            micro = six[..6].parse().map_err(|_| bad_err(s, "a time"))?;
+        }
+    }
+    Ok((hour, minute, second, micro))
+}
+
+/// Splits `clock[offset]` into the clock text and the offset in seconds. The offset is a
+/// plain clock (`HH:MM[:SS]`, no fraction, no offset of its own): parsed without recursion,
+/// so a text of many signs cannot run the stack out.
 fn split_offset(s: &str) -> Result<(&str, Option<i32>)> {
     if let Some(clock) = s.strip_suffix(['Z', 'z']) {
         return Ok((clock, Some(0)));
@@ -351,17 +364,33 @@ fn split_offset(s: &str) -> Result<(&str, Option<i32>)> {
     };
     let (clock, off) = (&s[..pos], &s[pos + 1..]);
     let sign = if s.as_bytes()[pos] == b'-' { -1 } else { 1 };
-    let t = Time::parse(off).map_err(|_| bad_err(s, "a UTC offset"))?;
-    if t.offset.is_some() || t.microsecond != 0 {
+    let (hour, minute, second, micro) = parse_clock(off, s).map_err(|_| bad_err(s, "a UTC offset"))?;
+    if micro != 0 {
         return bad(s, "a UTC offset");
     }
-    let secs = i32::from(t.hour) * 3600 + i32::from(t.minute) * 60 + i32::from(t.second);
+    // The clock's own ranges (hours 0..=23, minutes and seconds 0..=59).
+    Time::new(hour, minute, second, 0, None).map_err(|_| bad_err(s, "a UTC offset"))?;
+    let secs = i32::from(hour) * 3600 + i32::from(minute) * 60 + i32::from(second);
     Ok((clock, Some(sign * secs)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hostile_text_is_an_error_not_a_panic_or_a_stack_overflow() {
+        // A multi-byte character where the fraction's dot belongs (found by fuzzing).
+        assert!(Time::parse("00:00:00é").is_err());
+        assert!(DateTime::parse("2024-01-01T00:00:00é").is_err());
+        // Every sign used to start another offset parse: 100 000 of them ran the stack out.
+        let signs = "+".repeat(100_000);
+        assert!(Time::parse(&format!("00:00{signs}")).is_err());
+        assert!(DateTime::parse(&format!("2024-01-01T{signs}")).is_err());
+        assert!(Time::parse("12:00+05:00+01:00").is_err(), "an offset has no offset");
+        assert!(Time::parse("12:00+24:00").is_err(), "offset hours stay below 24");
+        assert_eq!(Time::parse("12:00-05:30").unwrap().offset_seconds(), Some(-(5 * 3600 + 30 * 60)));
+    }
 
     #[test]
     fn iso_round_trips_like_python() {

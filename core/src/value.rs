@@ -127,15 +127,25 @@ impl Value {
 pub fn parse_uuid(s: &str) -> crate::Result<[u8; 16]> {
     let b = s.as_bytes();
     let bad = || crate::Error::new(crate::ErrorKind::InvalidArgument, format!("{s:?} is not a UUID"));
-    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+    if b.len() != 36 {
         return Err(bad());
     }
-    let hex: Vec<u8> = b.iter().copied().filter(|&c| c != b'-').collect();
+    // Dashes exactly at 8, 13, 18 and 23; a hex digit everywhere else (32 of them).
+    let mut digits = [0u8; 32];
+    let mut n = 0;
+    for (i, &c) in b.iter().enumerate() {
+        match (matches!(i, 8 | 13 | 18 | 23), c) {
+            (true, b'-') => {}
+            (false, _) => {
+                digits[n] = (c as char).to_digit(16).ok_or_else(bad)? as u8;
+                n += 1;
+            }
+            (true, _) => return Err(bad()),
+        }
+    }
     let mut out = [0u8; 16];
-    for (i, pair) in hex.chunks(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16).ok_or_else(bad)?;
-        let lo = (pair[1] as char).to_digit(16).ok_or_else(bad)?;
-        out[i] = (hi * 16 + lo) as u8;
+    for (i, pair) in digits.chunks_exact(2).enumerate() {
+        out[i] = pair[0] * 16 + pair[1];
     }
     Ok(out)
 }
@@ -267,6 +277,10 @@ mod tests {
         assert!(parse_uuid("550e8400e29b41d4a716446655440000").is_err());
         assert!(parse_uuid("550e8400-e29b-41d4-a716-44665544000g").is_err());
         assert!(parse_uuid("550e8400-e29b-41d4-a716-4466554400é").is_err());
+        // Found by fuzzing: extra dashes panicked (odd digit count) or were read as zeros.
+        assert!(parse_uuid("00000000-0000-0000-0000-0000000000-0").is_err());
+        assert!(parse_uuid("00000000-0000-0000-0000-00000000--12").is_err());
+        assert!(parse_uuid("12345678-1234-1234-1234-------------").is_err());
     }
 
     #[test]
