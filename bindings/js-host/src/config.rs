@@ -33,10 +33,13 @@ pub fn ttl<H: Host>(host: &H, v: &H::V) -> Result<Ttl, H::Err> {
 
 /// A master key given as 64 hex digits or 32 raw bytes.
 pub fn master_key<H: Host>(host: &H, v: &H::V) -> Result<MasterKey, H::Err> {
-    if host.kind(v)? == Kind::String {
-        Ok(MasterKey::from_hex(&host.string(v)?)?)
-    } else {
-        Ok(MasterKey::from_bytes(&bytes_arg(host, v, "master key")?)?)
+    match host.kind(v)? {
+        Kind::String => Ok(MasterKey::from_hex(&host.string(v)?)?),
+        Kind::Object => Ok(MasterKey::from_bytes(&bytes_arg(host, v, "a master key")?)?),
+        _ => Err(fail(
+            ErrorKind::InvalidMasterKey,
+            "a master key must be 64 hex digits (a string) or 32 bytes (a Uint8Array)",
+        )),
     }
 }
 

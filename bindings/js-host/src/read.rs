@@ -7,8 +7,9 @@ use cachekit::{ErrorKind, Value};
 use crate::fail;
 use crate::host::{Class, Host, Kind};
 
-/// Deeper than this the conversion stops: the core's own bound (512) refuses such values
-/// anyway, with its own error.
+/// Deeper than this the conversion stops (a bound on its recursion): the core refuses values
+/// nested deeper than [`cachekit::msgpack::bounds::MAX_DEPTH`] (512) anyway, and this stop gives
+/// the same error.
 const MAX_DEPTH: usize = 1000;
 
 const BAD_PAIRS: &str = "MapEntries.entries must be an array of [key, value] pairs";
@@ -50,7 +51,8 @@ impl<H: Host> ToCore<H> {
     /// is too deep.
     fn enter(&mut self, v: &H::V) -> Result<(), H::Err> {
         if self.path.len() >= MAX_DEPTH {
-            return Err(fail(ErrorKind::DecodeBounds, format!("value nested deeper than {MAX_DEPTH} levels")));
+            let limit = cachekit::msgpack::bounds::MAX_DEPTH;
+            return Err(fail(ErrorKind::ValueTooLarge, format!("value nested deeper than {limit} levels")));
         }
         for i in 0..self.path.len() {
             if self.host.same(&self.path[i], v)? {

@@ -1,6 +1,8 @@
 // The cache API against a real Redis, parameterized over every supported client (ioredis 5/6,
 // node-redis 5/6) and topology (standalone, a local 3-master cluster).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 
 import {
@@ -194,6 +196,23 @@ for (const topology of TOPOLOGIES) {
         assert.equal(errors.length, 2);
         assert.equal(errors[1][0].kind, 'unsupported_type');
         assert.deepEqual(errors[1][1], { operation: 'getOrSet', key: c.keyFor('set') });
+      });
+
+      test('close waits for calls that write or hold the fill lock', async () => {
+        const c = make({ namespace: uid('drain') });
+        const slow = c.getOrSet('slow', async () => {
+          await sleep(300);
+          return 'done';
+        });
+        await sleep(50);
+        assert.equal(await direct.exists(`${c.keyFor('slow')}:lock`), 1, 'the fill lock is held');
+        const closing = c.close();
+        assert.equal(c.close(), closing, 'one shutdown');
+        await assert.rejects(c.get('slow'), (e) => e instanceof ClosedError);
+        await closing;
+        assert.equal(await slow, 'done');
+        assert.equal(await direct.exists(c.keyFor('slow')), 1, 'the value was written before the connection closed');
+        assert.equal(await direct.exists(`${c.keyFor('slow')}:lock`), 0, 'and the lock released');
       });
 
       test('L1 serves repeated reads; a second cache reads Redis', async () => {
@@ -429,6 +448,17 @@ describe('cache errors and options', () => {
       [{ earlyRefresh: { b: 1 } }, 'invalid_argument', /unknown earlyRefresh option "b"/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: MASTER_B } }, 'invalid_keyring', /previousKeys must be an array/],
       [{ encryption: { masterKey: MASTER_A, previousKeys: ['00'] } }, 'invalid_master_key', /./],
+      [{ encryption: { masterKey: 5 } }, 'invalid_master_key', /64 hex digits \(a string\) or 32 bytes/],
+      // A truthy non-object would otherwise have meant "no encryption".
+      [{ encryption: 'yes' }, 'invalid_argument', /option encryption must be true, false or \{masterKey/],
+      [{ encryption: 1 }, 'invalid_argument', /got number 1/],
+      [{ redis: 'not a url' }, 'invalid_argument', /must start with redis:\/\/ or rediss:\/\//],
+      [{ redis: '' }, 'invalid_argument', /must start with redis:\/\//],
+      [{ redis: 6379 }, 'invalid_argument', /got number 6379/],
+      [{ redis: true }, 'invalid_argument', /got boolean true/],
+      [{ redis: {} }, 'invalid_argument', /expected an ioredis Redis\/Cluster.*got an object \(Object\)/],
+      [{ redis: { kind: 'mine', get() {} } }, 'invalid_argument', /RedisAdapter \(kind "mine"\) lacks getWithTtl, exists,/],
+      [{ engine: 'bogus' }, 'invalid_argument', /option engine must be 'napi', 'wasm' or an engine backend, got string "bogus"/],
     ];
     for (const [options, kind, message] of bad) {
       assert.throws(
@@ -442,6 +472,15 @@ describe('cache errors and options', () => {
     assert.equal(ok.health().l1 !== null, true);
   });
 
+  test('when no engine loads, the error says why for both', () => {
+    const env = { ...process.env, CACHEKIT_NODE_ADDON: '/nonexistent/cachekit.node', CACHEKIT_WASM_PKG: '/nonexistent/cachekit_wasm.js' };
+    delete env.CACHEKIT_ENGINE;
+    const index = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(index)}).createCache({ redis: false })`], { env, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no engine loads\. napi addon: .*\/nonexistent\/cachekit\.node.*\. WebAssembly engine: .*\/nonexistent\/cachekit_wasm\.js/);
+  });
+
   test('calls of the wrong shape from plain JavaScript are UsageErrors, at the call', async () => {
     const c = createCache({ redis: false });
     const usage = (message) => (e) => e instanceof UsageError && e.kind === 'invalid_argument' && message.test(e.message);
@@ -449,6 +488,7 @@ describe('cache errors and options', () => {
     await assert.rejects(c.getOrSet('k', 'not a function'), usage(/compute must be a function/));
     assert.throws(() => c.wrap('not a function'), usage(/fn must be a function/));
     assert.throws(() => c.wrap(async function f() {}, { keyFn: 'id' }), usage(/keyFn must be a function/));
+    assert.throws(() => c.wrap(async function f() {}, null), usage(/wrap: options must be an object/));
     assert.throws(() => c.interop({ namespace: 'n', operation: 'o' })('x'), usage(/must be a function/));
     await assert.rejects(c.invalidate({ tags: 'users' }), usage(/tags must be an array of strings/));
     await assert.rejects(c.invalidate(5), usage(/invalidate needs an object/));

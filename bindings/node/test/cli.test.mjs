@@ -38,6 +38,20 @@ describe('cachekit CLI', () => {
     assert.match(out, /cachekit inspect <key>/);
   });
 
+  test('misspelt options and stray arguments are refused, not ignored; Redis failures name the URL', async () => {
+    let res = await ck('get', 'k', '--reddis', server.url);
+    assert.equal(res.code, 2);
+    assert.match(res.err, /unknown option --reddis/);
+    res = await ck('del', 'k', 'extra', '--redis', server.url);
+    assert.equal(res.code, 2);
+    assert.match(res.err, /unexpected argument: extra/);
+    res = await ck('get', 'k', '--encrypted=yes', '--redis', server.url);
+    assert.match(res.err, /--encrypted takes no value/);
+    res = await ck('get', 'k', '--redis', 'redis://127.0.0.1:1');
+    assert.equal(res.code, 2);
+    assert.match(res.err, /redis:\/\/127\.0\.0\.1:1: /);
+  });
+
   test('inspect tells interop, envelope, encrypted and cachekit-py frames apart', async () => {
     const url = server.url;
     const plain = createCache({ redis: url, namespace: 'cli' });
@@ -55,6 +69,13 @@ describe('cachekit CLI', () => {
     assert.equal(d.kind, 'envelope');
     assert.equal(d.envelope.format, 'msgpack');
     assert.deepEqual(d.value, { a: [1, { $float: '2.5' }] });
+    const bare = createCache({ redis: url, namespace: 'cli', integrity: false });
+    await bare.set('bare', { b: 1 });
+    ({ out } = await ck('inspect', 'ns:cli:bare', '--redis', url));
+    d = JSON.parse(out);
+    assert.equal(d.kind, 'msgpack', 'a direct key without integrity is not taken for interop');
+    assert.equal(d.mode, 'default-no-integrity');
+    await bare.close();
 
     const enc = createCache({ redis: url, namespace: 'cli', encryption: { masterKey: MASTER_A } });
     await enc.set('secret', 'hidden');

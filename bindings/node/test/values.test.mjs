@@ -156,3 +156,11 @@ test('protocol.keyring: previous keys are a list or absent', () => {
     assert.throws(() => protocol.keyring(A, bad), (e) => e.kind === 'invalid_keyring' && /previousKeys must be an array/.test(e.message), String(bad));
   }
 });
+
+test('values nested too deep are value_too_large at any depth (no stack overflow)', () => {
+  for (const depth of [600, 1001, 100_000]) {
+    let v = 1;
+    for (let i = 0; i < depth; i++) v = [v];
+    assert.throws(() => protocol.serialize(v), (e) => e instanceof UsageError && e.kind === 'value_too_large' && /nested deeper than 512 levels/.test(e.message), String(depth));
+  }
+});

@@ -10,7 +10,7 @@ import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
 import { resolveBackend, type EngineKind } from './native';
 import { adapterForUrl, envVar } from './loader';
-import { adapterFor, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
+import { adapterFor, describe, memoryAdapter, type RedisAdapter, type RedisClientLike } from './redis';
 
 /** The cachekit intent presets (SPEC §8): default TTL 300 / 600 / 600 / 3600 s; `secure`
  * requires encryption. */
@@ -219,6 +219,18 @@ function checkOptions(options: CacheOptions): void {
     throw bad(`option preset must be one of ${Object.keys(PRESETS).join(', ')}, got ${String(options.preset)}`);
   }
   if (options.integrity !== undefined && typeof options.integrity !== 'boolean') throw bad('option integrity must be a boolean');
+  const enc = options.encryption;
+  if (enc !== undefined && typeof enc !== 'boolean' && (typeof enc !== 'object' || enc === null)) {
+    // A truthy non-object must not quietly mean "no encryption".
+    throw bad(`option encryption must be true, false or {masterKey, tenant, previousKeys}, got ${describe(enc)}`);
+  }
+  const r = options.redis;
+  if (typeof r === 'string' && !/^rediss?:\/\/./.test(r)) {
+    throw bad(`option redis: a URL must start with redis:// or rediss://, got ${JSON.stringify(r)}`);
+  }
+  if (r !== undefined && r !== null && r !== false && typeof r !== 'string' && typeof r !== 'object') {
+    throw bad(`option redis: expected a client, a RedisAdapter, a redis:// URL, or false for L1-only; got ${describe(r)}`);
+  }
   if (options.onError !== undefined && typeof options.onError !== 'function') throw bad('option onError must be a function');
   if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
     throw bad('option logger must have a warn(message) method');
@@ -275,6 +287,12 @@ export class Cache {
   private readonly redisReady: Promise<RedisAdapter>;
   private redis: RedisAdapter | undefined;
   private closed = false;
+  /** The shutdown in progress ({@link close} returns it to every caller). */
+  private closing: Promise<void> | undefined;
+  /** Calls that write or may hold a fill lock (set, delete, invalidate, and getOrSet, wrap and
+   * interop once they reach Redis), still running; {@link close} waits for them. */
+  private running = 0;
+  private idle: (() => void) | undefined;
   private readonly integrity: boolean;
   /** Background refreshes in progress (awaited by `close`). */
   private readonly background = new Set<Promise<unknown>>();
@@ -455,24 +473,28 @@ export class Cache {
    * @throws {UsageError} for a value that cannot be cached (functions, symbols, class
    * instances, cycles, integers beyond 64 bits…) or an invalid TTL; {@link ClosedError}.
    */
-  async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
-    const full = this.keyFor(key);
-    const step = this.start(() => this.engine.set(full, value, this.request(this.options.namespace, options)));
-    const outcome = step.type === 'done' ? this.driver.finish(step, 'set', full) : (await this.driver.run(step, 'set', full)).outcome;
-    if (outcome.kind === 'failed') this.fail(outcome.error);
-    return outcome.kind === 'stored' && outcome.redis;
+  set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
+    return this.tracked(async () => {
+      const full = this.keyFor(key);
+      const step = this.start(() => this.engine.set(full, value, this.request(this.options.namespace, options)));
+      const outcome = step.type === 'done' ? this.driver.finish(step, 'set', full) : (await this.driver.run(step, 'set', full)).outcome;
+      if (outcome.kind === 'failed') this.fail(outcome.error);
+      return outcome.kind === 'stored' && outcome.redis;
+    });
   }
 
   /**
    * Deletes a key from L1 and Redis; resolves to whether it existed.
    * @throws {BackendError} when Redis cannot be reached (the key may still be there).
    */
-  async delete(key: string): Promise<boolean> {
-    const full = this.keyFor(key);
-    const step = this.start(() => this.engine.delete(full));
-    const outcome = (await this.driver.run(step, 'delete', full)).outcome;
-    if (outcome.kind === 'failed') this.fail(outcome.error);
-    return outcome.kind === 'deleted' && outcome.existed;
+  delete(key: string): Promise<boolean> {
+    return this.tracked(async () => {
+      const full = this.keyFor(key);
+      const step = this.start(() => this.engine.delete(full));
+      const outcome = (await this.driver.run(step, 'delete', full)).outcome;
+      if (outcome.kind === 'failed') this.fail(outcome.error);
+      return outcome.kind === 'deleted' && outcome.existed;
+    });
   }
 
   /**
@@ -514,8 +536,13 @@ export class Cache {
     return compute();
   }
 
-  /** The shared path of getOrSet / wrap / interop once the operation needs the driver. */
-  private async driven<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string, step: Step): Promise<T> {
+  /** The shared path of getOrSet / wrap / interop once the operation needs the driver (a
+   * call {@link close} waits for: it may hold the fill lock). */
+  private driven<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string, step: Step): Promise<T> {
+    return this.tracked(() => this.drive(full, compute, req, operation, step));
+  }
+
+  private async drive<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string, step: Step): Promise<T> {
     let d: Driven;
     try {
       d = await this.driver.run(step, operation, full, compute);
@@ -573,6 +600,7 @@ export class Cache {
    */
   wrap<F extends AnyFn>(fn: F, options: WrapOptions = {}): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
     if (typeof fn !== 'function') throw errorFor(100, 'wrap: fn must be a function');
+    if (typeof options !== 'object' || options === null) throw errorFor(100, 'wrap: options must be an object');
     checkNames(options, WRAP_OPTION_NAMES, 'wrap');
     if (options.keyFn !== undefined && typeof options.keyFn !== 'function') throw errorFor(100, 'wrap: options.keyFn must be a function');
     const name = options.name ?? fn.name;
@@ -657,25 +685,27 @@ export class Cache {
    * @throws {UsageError} for no target, or targets of the wrong type; {@link BackendError}
    * when Redis cannot be reached.
    */
-  async invalidate(what: InvalidateOptions): Promise<number> {
-    this.check();
-    if (typeof what !== 'object' || what === null) throw errorFor(100, 'invalidate needs an object: {key?, namespace?, interopNamespace?, tags?}');
-    checkNames(what, INVALIDATE_OPTION_NAMES, 'invalidate');
-    if (what.tags !== undefined && !Array.isArray(what.tags)) throw errorFor(100, 'invalidate: tags must be an array of strings');
-    const targets: Parameters<Engine['invalidate']>[0][] = [];
-    if (what.key !== undefined) targets.push({ key: this.keyFor(what.key) });
-    if (what.namespace !== undefined) targets.push({ namespace: what.namespace, mode: 'default' });
-    if (what.interopNamespace !== undefined) targets.push({ namespace: what.interopNamespace, mode: 'interop' });
-    for (const tag of what.tags ?? []) targets.push({ tag });
-    if (targets.length === 0) throw errorFor(100, 'invalidate needs a key, a namespace, an interopNamespace or tags');
-    let n = 0;
-    for (const t of targets) {
-      const step = this.start(() => this.engine.invalidate(t));
-      const o = (await this.driver.run(step, 'invalidate', 'key' in t ? t.key : undefined)).outcome;
-      if (o.kind === 'failed') this.fail(o.error);
-      if (o.kind === 'invalidated') n += o.redisKeys;
-    }
-    return n;
+  invalidate(what: InvalidateOptions): Promise<number> {
+    return this.tracked(async () => {
+      this.check();
+      if (typeof what !== 'object' || what === null) throw errorFor(100, 'invalidate needs an object: {key?, namespace?, interopNamespace?, tags?}');
+      checkNames(what, INVALIDATE_OPTION_NAMES, 'invalidate');
+      if (what.tags !== undefined && !Array.isArray(what.tags)) throw errorFor(100, 'invalidate: tags must be an array of strings');
+      const targets: Parameters<Engine['invalidate']>[0][] = [];
+      if (what.key !== undefined) targets.push({ key: this.keyFor(what.key) });
+      if (what.namespace !== undefined) targets.push({ namespace: what.namespace, mode: 'default' });
+      if (what.interopNamespace !== undefined) targets.push({ namespace: what.interopNamespace, mode: 'interop' });
+      for (const tag of what.tags ?? []) targets.push({ tag });
+      if (targets.length === 0) throw errorFor(100, 'invalidate needs a key, a namespace, an interopNamespace or tags');
+      let n = 0;
+      for (const t of targets) {
+        const step = this.start(() => this.engine.invalidate(t));
+        const o = (await this.driver.run(step, 'invalidate', 'key' in t ? t.key : undefined)).outcome;
+        if (o.kind === 'failed') this.fail(o.error);
+        if (o.kind === 'invalidated') n += o.redisKeys;
+      }
+      return n;
+    });
   }
 
   /** Prometheus text exposition of this cache's metrics. */
@@ -688,15 +718,36 @@ export class Cache {
     return { ...this.engine.health(), redis: this.redis?.kind ?? 'connecting', closed: this.closed, decoded: this.decoded?.stats() ?? null };
   }
 
-  /** Stops the cache: later calls throw {@link ClosedError}; a connection the cache opened
-   * from a URL is closed (a client you passed in is left open). */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * Stops the cache. Later calls throw {@link ClosedError}. Calls already running that write
+   * or may hold a fill lock (`set`, `delete`, `invalidate`, and `getOrSet`, `wrap`, `interop`
+   * once they reach Redis; their computations included) and background refreshes finish
+   * first, so no write is cut off and no fill lock is left for other processes to wait out.
+   * Then a connection the cache opened from a URL is closed (a client you passed in is left
+   * open). Reads still on the wire may then resolve as misses.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closed = true;
     this.decoded?.clear();
+    if (this.running > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     await Promise.allSettled([...this.background]);
     const r = await this.redisReady.catch(() => undefined);
     await r?.close();
+  }
+
+  /** Runs `work` as a call {@link close} waits for. */
+  private async tracked<T>(work: () => Promise<T>): Promise<T> {
+    this.running++;
+    try {
+      return await work();
+    } finally {
+      if (--this.running === 0) this.idle?.();
+    }
   }
 }
 

@@ -51,18 +51,25 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
+/** Options that take a value, and those that do not. */
+const VALUE_FLAGS = new Set(['redis', 'master-key', 'previous-keys', 'tenant', 'mode', 'ttl', 'namespace', 'operation', 'args']);
+const BOOLEAN_FLAGS = new Set(['encrypted', 'help']);
+
 function parseArgs(argv: string[]): Args {
   const flags = new Map<string, string | true>();
   const positional: string[] = [];
-  const boolean = new Set(['encrypted', 'help', 'h']);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-h' || a === '--help') flags.set('help', true);
     else if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (eq > 0) flags.set(name, a.slice(eq + 1));
-      else if (boolean.has(name)) flags.set(name, true);
+      // A misspelt option must not quietly fall back to a default (--reddis → local Redis).
+      if (!VALUE_FLAGS.has(name) && !BOOLEAN_FLAGS.has(name)) throw new Error(`unknown option --${name} (see --help)`);
+      if (BOOLEAN_FLAGS.has(name)) {
+        if (eq > 0) throw new Error(`--${name} takes no value`);
+        flags.set(name, true);
+      } else if (eq > 0) flags.set(name, a.slice(eq + 1));
       else {
         const v = argv[++i];
         if (v === undefined) throw new Error(`--${name} needs a value`);
@@ -71,6 +78,11 @@ function parseArgs(argv: string[]): Args {
     } else positional.push(a);
   }
   return { cmd: positional.shift(), positional, flags };
+}
+
+/** Refuses arguments the command did not use. */
+function noMore(a: Args): void {
+  if (a.positional.length > 0) throw new Error(`unexpected argument${a.positional.length > 1 ? 's' : ''}: ${a.positional.join(' ')}`);
 }
 
 function str(a: Args, name: string): string | undefined {
@@ -102,9 +114,18 @@ function keyringOf(a: Args, required: boolean): NativeKeyring | undefined {
   return P.keyring(mk, prev, str(a, 'tenant') ?? 'default');
 }
 
-async function redis(a: Args): Promise<RedisAdapter> {
+/** Runs `work` against the Redis of `--redis` (or the environment's), closing it after;
+ * failures name the Redis they happened on. */
+async function withRedis<T>(a: Args, work: (r: RedisAdapter) => Promise<T>): Promise<T> {
   const url = str(a, 'redis') ?? process.env.CACHEKIT_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  return adapterForUrl(url);
+  const r = await adapterForUrl(url);
+  try {
+    return await work(r);
+  } catch (e) {
+    throw new Error(`${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    await r.close().catch(() => {});
+  }
 }
 
 export { describeEntry };
@@ -119,12 +140,13 @@ async function main(argv: string[]): Promise<number> {
   switch (a.cmd) {
     case 'key':
       console.log(keyOf(a));
+      noMore(a);
       return 0;
     case 'inspect':
     case 'get': {
       const key = keyOf(a);
-      const r = await redis(a);
-      try {
+      noMore(a);
+      return withRedis(a, async (r) => {
         const bytes = await r.get(key);
         if (bytes === null) {
           console.log(JSON.stringify(a.cmd === 'get' ? { hit: false } : { key, kind: 'none' }));
@@ -143,14 +165,13 @@ async function main(argv: string[]): Promise<number> {
         }
         console.log(JSON.stringify(d.value));
         return 0;
-      } finally {
-        await r.close();
-      }
+      });
     }
     case 'set': {
       const key = keyOf(a);
       const json = a.positional.shift();
       if (json === undefined) throw new Error('missing <json> value');
+      noMore(a);
       const value = fromTagged(JSON.parse(json));
       const m = mode ?? guessMode(key);
       const ring = a.flags.has('encrypted') || str(a, 'master-key') ? keyringOf(a, true) : undefined;
@@ -158,25 +179,18 @@ async function main(argv: string[]): Promise<number> {
       const ttlText = str(a, 'ttl');
       const ttl = ttlText === undefined ? null : Math.ceil(Number(ttlText));
       if (ttl !== null && !(ttl > 0)) throw new Error('--ttl must be a positive number of seconds');
-      const r = await redis(a);
-      try {
-        await r.set(key, bytes, ttl);
-      } finally {
-        await r.close();
-      }
+      await withRedis(a, (r) => r.set(key, bytes, ttl));
       console.log(JSON.stringify({ key, mode: m, encrypted: ring !== undefined, bytes: bytes.length, ttl }));
       return 0;
     }
     case 'del': {
       const key = keyOf(a);
-      const r = await redis(a);
-      try {
+      noMore(a);
+      return withRedis(a, async (r) => {
         const n = await r.del([key]);
         console.log(JSON.stringify({ key, deleted: n }));
         return n > 0 ? 0 : 1;
-      } finally {
-        await r.close();
-      }
+      });
     }
     default:
       process.stderr.write(`cachekit: unknown command ${a.cmd}\n\n${HELP}`);

@@ -48,7 +48,11 @@ export function describeEntry(key: string, bytes: Uint8Array, ring?: NativeKeyri
     } else out.rejectedBy = f.rejectedBy;
     return out;
   }
-  const modes: EntryMode[] = mode ? [mode] : [guessMode(key), ...(['interop', 'default', 'default-no-integrity'] as EntryMode[]).filter((m) => m !== guessMode(key))];
+  // Plain MessagePack reads in both the interop and the no-integrity default form: the key's
+  // shape decides which is tried first, and interop comes last for keys not shaped like it.
+  const guess = guessMode(key);
+  const rest: EntryMode[] = guess === 'interop' ? ['default', 'default-no-integrity'] : ['default', 'default-no-integrity', 'interop'];
+  const modes: EntryMode[] = mode ? [mode] : [guess, ...rest.filter((m) => m !== guess)];
   const errors: string[] = [];
   for (const m of modes) {
     for (const r of ring ? [ring, undefined] : [undefined]) {

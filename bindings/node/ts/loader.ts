@@ -37,7 +37,8 @@ function loadNapi(): Addon {
 }
 
 /** Loads the WebAssembly module (wasm-bindgen `nodejs` build): `$CACHEKIT_WASM_PKG`, else
- * `wasm/` next to package.json, else the repository's `bindings/wasm/pkg-nodejs`. */
+ * `wasm/` next to package.json (where `npm run build:web` copies it, and what the package
+ * ships), else the repository's `bindings/wasm/pkg-nodejs`. */
 function loadWasm(): Addon {
   const req = createRequire(__filename);
   const env = process.env.CACHEKIT_WASM_PKG;

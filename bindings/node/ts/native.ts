@@ -6,7 +6,8 @@
  */
 
 import type { Engine, EngineBackend, EngineConfig, FastStart, InvalidateTarget, KeyRecipe, PlainRead, Reply, RequestOptions, RequestSpec, Step } from './engine';
-import { fromEngineError, guard } from './errors';
+import { errorFor, fromEngineError, guard } from './errors';
+import { describe } from './redis';
 import { envVar, loadEngineModule } from './loader';
 import type { valueRuntime } from './values';
 
@@ -89,8 +90,14 @@ export function defaultEngineKind(): EngineKind {
     try {
       addonOf('napi');
       chosen = 'napi';
-    } catch {
-      addonOf('wasm');
+    } catch (napi) {
+      try {
+        addonOf('wasm');
+      } catch (wasm) {
+        // Neither loads: say why for both (the napi failure is usually the one to fix).
+        const why = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0];
+        throw new Error(`cachekit: no engine loads. napi addon: ${why(napi)}. WebAssembly engine: ${why(wasm)}`, { cause: napi });
+      }
       chosen = 'wasm';
     }
   }
@@ -302,5 +309,8 @@ export function resolveBackend(engine: EngineBackend | EngineKind | undefined): 
   if (engine === undefined) return nativeBackend;
   if (engine === 'napi') return napiBackend;
   if (engine === 'wasm') return wasmBackend;
+  if (typeof engine !== 'object' || engine === null || typeof engine.createEngine !== 'function') {
+    throw errorFor(100, `option engine must be 'napi', 'wasm' or an engine backend, got ${describe(engine)}`);
+  }
   return engine;
 }

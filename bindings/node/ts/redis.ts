@@ -7,6 +7,7 @@
  */
 
 import type { Command, Reply } from './engine';
+import { errorFor } from './errors';
 
 /**
  * The Redis I/O the cache needs: eleven commands and `close`. The built-in adapters cover
@@ -71,16 +72,19 @@ export interface RedisAdapter<Bytes extends Uint8Array = Buffer> {
   close(): Promise<void>;
 }
 
+/** The methods of a {@link RedisAdapter}. */
+const ADAPTER_METHODS = ['get', 'getWithTtl', 'exists', 'set', 'setNx', 'evalRelease', 'expire', 'del', 'sadd', 'smembers', 'deleteMatching', 'close'] as const;
+
+/** The {@link RedisAdapter} methods `x` lacks. */
+function missingMethods(x: Record<string, unknown>): string[] {
+  return ADAPTER_METHODS.filter((m) => typeof x[m] !== 'function');
+}
+
 /** True when `x` implements {@link RedisAdapter} (every method present). */
 export function isRedisAdapter(x: unknown): x is RedisAdapter<Uint8Array> {
   if (typeof x !== 'object' || x === null) return false;
   const a = x as Record<string, unknown>;
-  return (
-    typeof a.kind === 'string' &&
-    ['get', 'getWithTtl', 'exists', 'set', 'setNx', 'evalRelease', 'expire', 'del', 'sadd', 'smembers', 'deleteMatching', 'close'].every(
-      (m) => typeof a[m] === 'function',
-    )
-  );
+  return typeof a.kind === 'string' && missingMethods(a).length === 0;
 }
 
 const ok = () => 'OK' as const;
@@ -336,7 +340,20 @@ export function adapterFor(client: RedisClientLike | RedisAdapter<Uint8Array>, o
   const c = client as Any;
   if (typeof c.getBuffer === 'function') return ioredisAdapter(c, owned);
   if (typeof c.withTypeMapping === 'function') return nodeRedisAdapter(c, owned);
-  throw new TypeError(
-    'redis: expected an ioredis Redis/Cluster, a node-redis (v5+) client or cluster, a RedisAdapter, a URL, or false for L1-only',
+  // Something adapter-shaped but incomplete: say what it lacks.
+  const missing = typeof c === 'object' && c !== null && typeof c.kind === 'string' ? missingMethods(c) : [];
+  throw errorFor(
+    100,
+    missing.length > 0
+      ? `option redis: this RedisAdapter (kind "${c.kind}") lacks ${missing.join(', ')}`
+      : `option redis: expected an ioredis Redis/Cluster, a node-redis (v5+) client or cluster, a RedisAdapter, a redis:// URL, or false for L1-only; got ${describe(client)}`,
   );
+}
+
+/** A value's kind for an error message: `null`, `number 6379`, `an object (Date)`, … */
+export function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (typeof x === 'object') return `an object (${(x as object).constructor?.name ?? 'no prototype'})`;
+  if (typeof x === 'string') return `string ${JSON.stringify(x)}`;
+  return `${typeof x} ${String(x)}`;
 }
