@@ -28,6 +28,8 @@ node scripts/build-addon.mjs
 step "typescript (strict) → dist/ (CJS + ESM entry, .d.ts)"
 npx tsc -p tsconfig.json
 node scripts/esm-entry.mjs
+# The public types as a strict-mode user meets them (accepted clients, refused mistakes).
+npx tsc -p test/types/tsconfig.json
 
 step "cachekit-py peer (venv with cachekit==0.24.1, for the live interop test)"
 if [[ "${CACHEKIT_SKIP_PY_INTEROP:-}" == 1 ]]; then

@@ -330,8 +330,11 @@ export function memoryAdapter(): RedisAdapter {
 
 // ------------------------------------------------------------------ detection
 
-/** Something that looks like a supported Redis client, or a {@link RedisAdapter}. */
-export type RedisClientLike = object;
+/** A supported Redis client, by the method each is recognised by: an ioredis `Redis` or
+ * `Cluster` (`getBuffer`), or a node-redis v5+ client or cluster (`withTypeMapping`). (A
+ * {@link RedisAdapter} is accepted beside it.) Structural, so cachekit needs neither package's
+ * types. */
+export type RedisClientLike = { getBuffer: (...args: never[]) => unknown } | { withTypeMapping: (...args: never[]) => unknown };
 
 /** Builds the adapter for a client instance; a {@link RedisAdapter} is used as it is. */
 export function adapterFor(client: RedisClientLike | RedisAdapter<Uint8Array>, owned = false): RedisAdapter {
