@@ -307,7 +307,10 @@ pub(crate) unsafe fn text_array<'a>(
         .map(|i| {
             // SAFETY: i < len readable pointers per the caller.
             let item = unsafe { *ptr.add(i) };
-            // SAFETY: NULL or NUL-terminated per the caller.
+            if item.is_null() {
+                return Err(invalid(format!("{what}[{i}] is NULL")));
+            }
+            // SAFETY: NUL-terminated per the caller.
             unsafe { text(item, what) }
         })
         .collect()

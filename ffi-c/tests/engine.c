@@ -973,6 +973,12 @@ static void protocol_misuse_and_ownership(void) {
   for (int i = 0; i < 65; i++) many[i] = "t";
   EXPECT_RC(ck_engine_set(e, &(ck_request){.key = "k", .tags = many, .tags_len = 65}, USER, sizeof USER, 0, &op, &s),
             CK_INVALID_ARGUMENT);
+  const char *null_tag[] = {"a", NULL};
+  EXPECT_RC(ck_engine_set(e, &(ck_request){.key = "k", .tags = null_tag, .tags_len = 2}, USER, sizeof USER, 0, &op, &s),
+            CK_INVALID_ARGUMENT);
+  char which[128];
+  ck_last_error_message(which, sizeof which);
+  EXPECT(strstr(which, "request tags[1] is NULL") != NULL); /* names the element */
   const char *empty_tag[] = {""}; /* would index the bare tag prefix */
   EXPECT_RC(ck_engine_set(e, &(ck_request){.key = "k", .tags = empty_tag, .tags_len = 1}, USER, sizeof USER, 0, &op, &s),
             CK_INVALID_ARGUMENT);
