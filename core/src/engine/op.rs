@@ -208,6 +208,10 @@ pub struct Step {
     pub action: Action,
 }
 
+/// Keys per `DEL` when an invalidation deletes many (a tag's members): one command of a
+/// million keys would hold Redis (single-threaded) for the whole deletion.
+const DEL_BATCH: usize = 1000;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Get,
@@ -240,8 +244,8 @@ enum Phase {
     Tag,
     /// Release the fill lock.
     Release,
-    /// Delete keys.
-    Delete(Vec<String>),
+    /// Delete keys, [`DEL_BATCH`] at a time from the offset (shared: a step clones the phase).
+    Delete(Arc<[String]>, usize),
     /// Delete a pattern.
     Scan(String),
     /// Read a tag set's members.
@@ -442,7 +446,7 @@ impl Op {
         let in_l1 = engine.l1.as_ref().is_some_and(|l1| l1.remove(&op.key));
         engine.flights.forget(&op.key);
         op.outcome = Some(Outcome::Deleted { existed: in_l1 });
-        op.phase = Phase::Delete(vec![op.key.clone()]);
+        op.phase = Phase::Delete(Arc::from([op.key.clone()]), 0);
         let step = op.run(engine, now);
         (op, step)
     }
@@ -460,7 +464,7 @@ impl Op {
                     l1.remove(&k);
                 }
                 engine.flights.forget(&k);
-                Phase::Delete(vec![k])
+                Phase::Delete(Arc::from([k]), 0)
             }
             Invalidate::Namespace { name, mode } => {
                 let mode = mode.unwrap_or(engine.config.mode);
@@ -827,7 +831,7 @@ impl Op {
                 Phase::Finish
             }
             (Phase::Write | Phase::Tag, _) => Phase::Release,
-            (Phase::Delete(_) | Phase::Scan(_) | Phase::Members(_), _) => {
+            (Phase::Delete(..) | Phase::Scan(_) | Phase::Members(_), _) => {
                 self.outcome = Some(Outcome::Failed(e));
                 Phase::Finish
             }
@@ -865,7 +869,7 @@ impl Op {
             Phase::Tag => self.phase = Phase::Tag,
             Phase::Refresh(_) | Phase::Purge => self.phase = Phase::Finish,
             Phase::Release => self.phase = Phase::Finish,
-            Phase::Delete(_) | Phase::Scan(_) => {
+            phase @ (Phase::Delete(..) | Phase::Scan(_)) => {
                 let n = match reply {
                     Reply::Int(n) => n.max(0) as u64,
                     _ => 0,
@@ -877,7 +881,10 @@ impl Op {
                     Some(Outcome::Invalidated { redis_keys }) => Outcome::Invalidated { redis_keys: redis_keys + n },
                     other => other.unwrap_or(Outcome::Invalidated { redis_keys: n }),
                 });
-                self.phase = Phase::Finish;
+                self.phase = match phase {
+                    Phase::Delete(keys, at) if at + DEL_BATCH < keys.len() => Phase::Delete(keys, at + DEL_BATCH),
+                    _ => Phase::Finish,
+                };
             }
             Phase::Members(set_key) => {
                 let mut keys: Vec<String> = match reply {
@@ -898,7 +905,7 @@ impl Op {
                 // A set Redis returned members of exists (Redis drops empty sets).
                 self.deletes_index = !keys.is_empty();
                 keys.push(set_key);
-                self.phase = Phase::Delete(keys);
+                self.phase = Phase::Delete(keys.into(), 0);
             }
             Phase::Follow(_) | Phase::Compute | Phase::Finish => {}
         }
@@ -1120,7 +1127,7 @@ impl Op {
                         continue;
                     }
                 },
-                Phase::Delete(keys) => Command::Del { keys },
+                Phase::Delete(keys, at) => Command::Del { keys: keys[at..(at + DEL_BATCH).min(keys.len())].to_vec() },
                 Phase::Scan(pattern) => Command::DeleteMatching { pattern },
                 Phase::Members(key) => Command::SMembers { key },
                 Phase::Purge => Command::Del { keys: vec![self.key.clone()] },

@@ -469,6 +469,20 @@ fn tag_sets_outlive_every_member_they_index() {
 }
 
 #[test]
+fn a_large_tag_is_deleted_in_batches() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    for i in 0..2500 {
+        r.strings.insert(format!("k{i}"), (b"x".to_vec(), None));
+        r.sets.entry("cachekit:tag:big".into()).or_default().insert(format!("k{i}"));
+    }
+    let (out, _) = drive(&e, e.invalidate(Invalidate::Tag("big".into()), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Invalidated { redis_keys: 2500 });
+    assert_eq!(r.log.iter().filter(|c| *c == "DEL").count(), 3, "1000 keys per DEL");
+    assert!(r.strings.is_empty() && r.sets.is_empty());
+}
+
+#[test]
 fn tags_namespaces_and_deletes_invalidate_both_layers() {
     let e = engine_with(|_| {});
     let (mut r, mut t) = (FakeRedis::default(), 0);
