@@ -198,17 +198,6 @@ for (const topology of TOPOLOGIES) {
         assert.deepEqual(errors[1][1], { operation: 'getOrSet', key: c.keyFor('set') });
       });
 
-      // The deadline is the point: waiting for itself, the inner call took the follower wait (35 s).
-      test('a getOrSet inside its own computation does not wait for itself', { timeout: 15_000 }, async () => {
-        const c = make({ namespace: uid('reenter') });
-        const v = await c.getOrSet('k', async () => 'outer:' + (await c.getOrSet('k', async () => 'inner')));
-        assert.equal(v, 'outer:inner');
-        assert.equal(await c.get('k'), 'outer:inner');
-        // Through another key: x → y → x.
-        const x = await c.getOrSet('x', async () => 'x(' + (await c.getOrSet('y', async () => 'y(' + (await c.getOrSet('x', async () => 'leaf')) + ')')) + ')');
-        assert.equal(x, 'x(y(leaf))');
-      });
-
       test('close waits for calls that write or hold the fill lock', async () => {
         const c = make({ namespace: uid('drain') });
         const slow = c.getOrSet('slow', async () => {

@@ -6,7 +6,7 @@
 
 import type { Engine, EngineBackend, EngineConfig, EngineError, EntryMode, FastStart, KeyRecipe, Outcome, PlainRead, RequestOptions, RequestSpec, Step, TtlSpec } from './engine';
 import { DEFAULT_DECODED_BYTES, DecodedValues, MISS, argsSignature } from './decoded';
-import { computingNow, Driver, type Driven } from './driver';
+import { Driver, type Driven } from './driver';
 import { CachekitError, ClosedError, errorFor, fromEngineError, UsageError } from './errors';
 import { resolveBackend, type EngineKind } from './native';
 import { adapterForUrl, envVar } from './loader';
@@ -543,11 +543,6 @@ export class Cache {
   }
 
   private async drive<T>(full: string, compute: () => T | Promise<T>, req: RequestSpec, operation: string, step: Step): Promise<T> {
-    if (computingNow(full)) {
-      // Called from inside its own computation: waiting for it would wait for ourselves.
-      this.driver.abandon(step);
-      return compute();
-    }
     let d: Driven;
     try {
       d = await this.driver.run(step, operation, full, compute);

@@ -8,25 +8,6 @@
 
 import type { Command, Engine, EngineError, FastStart, Outcome, PlainRead, Reply, Step } from './engine';
 import { execute, type RedisAdapter } from './redis';
-import { asyncContext } from './loader';
-
-/** The keys the current chain of async calls is computing (for getOrSet, wrap, interop).
- * `undefined` where the runtime has no async context (browsers). */
-const computing = asyncContext<ReadonlySet<string>>();
-
-/** Whether the current chain of async calls is computing `key`: a getOrSet of it from inside
- * its own computation (directly or through other keys) would follow its own single flight and
- * wait for itself until the follower wait (35 s) runs out. */
-export function computingNow(key: string): boolean {
-  return computing?.getStore()?.has(key) ?? false;
-}
-
-/** Runs `compute` as the computation of `key` ({@link computingNow} sees it). */
-function computeAs(key: string | undefined, compute: () => unknown): unknown {
-  if (!computing || key === undefined) return compute();
-  const outer = computing.getStore();
-  return computing.run(new Set(outer ? [...outer, key] : [key]), compute);
-}
 
 /** Reports a cache-layer failure (a command error, an unreadable entry, an uncacheable value):
  * the error, the cache method it happened in (`get`, `getOrSet`, …), the Redis key of that
@@ -256,13 +237,6 @@ export class Driver {
     );
   }
 
-  /** Abandons an operation before driving it (its caller will not wait for it). */
-  abandon(step: Step): void {
-    const { wake, release } = this.engine.abandon(step.op);
-    this.wake(wake);
-    if (release) this.fireAndForget(release);
-  }
-
   /** Fires a command without waiting (a lock release of an abandoned operation). */
   fireAndForget(command: Command): void {
     execute(this.redis, command).catch(() => {});
@@ -349,7 +323,7 @@ export class Driver {
             }
             let value: unknown;
             try {
-              value = await computeAs(key, compute);
+              value = await compute();
             } catch (e) {
               result.threw = true;
               result.thrown = e;

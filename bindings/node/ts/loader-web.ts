@@ -16,19 +16,6 @@ import { valueRuntime } from './values';
 
 export type { WasmSource };
 
-/** A value that follows a chain of async calls (Node's `AsyncLocalStorage`). */
-export interface AsyncContext<T> {
-  run<R>(store: T, f: () => R): R;
-  getStore(): T | undefined;
-}
-
-/** An `AsyncLocalStorage` where the runtime puts one on `globalThis` (Cloudflare Workers with
- * `nodejs_als`, Deno, Bun); `undefined` in browsers. */
-export function asyncContext<T>(): AsyncContext<T> | undefined {
-  const Als = (globalThis as { AsyncLocalStorage?: new () => AsyncContext<T> }).AsyncLocalStorage;
-  return typeof Als === 'function' ? new Als() : undefined;
-}
-
 let ready: Addon | undefined;
 let starting: Promise<void> | undefined;
 

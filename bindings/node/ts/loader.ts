@@ -7,7 +7,6 @@
  * @packageDocumentation
  */
 
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -17,17 +16,6 @@ import { valueRuntime } from './values';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
-
-/** A value that follows a chain of async calls (Node's `AsyncLocalStorage`). */
-export interface AsyncContext<T> {
-  run<R>(store: T, f: () => R): R;
-  getStore(): T | undefined;
-}
-
-/** A new {@link AsyncContext}; `undefined` where the runtime has none (see `loader-web.ts`). */
-export function asyncContext<T>(): AsyncContext<T> | undefined {
-  return new AsyncLocalStorage<T>();
-}
 
 /** An environment variable, or `undefined` when unset. */
 export function envVar(name: string): string | undefined {
