@@ -215,6 +215,20 @@ for (const topology of TOPOLOGIES) {
         assert.equal(await direct.exists(`${c.keyFor('slow')}:lock`), 0, 'and the lock released');
       });
 
+      test('close({timeoutMs}) stops waiting for a computation that does not settle', async () => {
+        const c = make({ namespace: uid('stuck') });
+        let computing;
+        const started = new Promise((resolve) => (computing = resolve));
+        const stuck = c.getOrSet('never', () => {
+          computing();
+          return new Promise(() => {}); // never settles
+        });
+        stuck.catch(() => {});
+        await started;
+        await c.close({ timeoutMs: 50 }); // resolves: the test would otherwise time out
+        await assert.rejects(c.get('never'), (e) => e instanceof ClosedError);
+      });
+
       test('L1 serves repeated reads; a second cache reads Redis', async () => {
         const c = make({ namespace: uid('l1') });
         await c.set('k', { v: 1 });
@@ -452,7 +466,7 @@ describe('cache errors and options', () => {
       // A truthy non-object would otherwise have meant "no encryption".
       [{ encryption: 'yes' }, 'invalid_argument', /option encryption must be true, false or \{masterKey/],
       [{ encryption: 1 }, 'invalid_argument', /got number 1/],
-      [{ redis: 'not a url' }, 'invalid_argument', /must start with redis:\/\/ or rediss:\/\//],
+      [{ redis: 'not a url' }, 'invalid_argument', /must start with redis:\/\/, rediss:\/\/ or unix:\/\//],
       [{ redis: '' }, 'invalid_argument', /must start with redis:\/\//],
       [{ redis: 6379 }, 'invalid_argument', /got number 6379/],
       [{ redis: true }, 'invalid_argument', /got boolean true/],

@@ -47,9 +47,13 @@ describe('cachekit CLI', () => {
     assert.match(res.err, /unexpected argument: extra/);
     res = await ck('get', 'k', '--encrypted=yes', '--redis', server.url);
     assert.match(res.err, /--encrypted takes no value/);
-    res = await ck('get', 'k', '--redis', 'redis://127.0.0.1:1');
+    res = await ck('get', 'k', '--redis', 'redis://:s3cret@127.0.0.1:1');
     assert.equal(res.code, 2);
-    assert.match(res.err, /redis:\/\/127\.0\.0\.1:1: /);
+    assert.match(res.err, /redis:\/\/:\*\*\*@127\.0\.0\.1:1: /, 'names the Redis');
+    assert.doesNotMatch(res.err, /s3cret/, 'but not its password');
+    res = await ck('key', 'user:1', 'extra');
+    assert.equal(res.code, 2);
+    assert.equal(res.out, '', 'nothing printed before the refusal');
   });
 
   test('inspect tells interop, envelope, encrypted and cachekit-py frames apart', async () => {

@@ -225,15 +225,20 @@ function checkOptions(options: CacheOptions): void {
     throw bad(`option encryption must be true, false or {masterKey, tenant, previousKeys}, got ${describe(enc)}`);
   }
   const r = options.redis;
-  if (typeof r === 'string' && !/^rediss?:\/\/./.test(r)) {
-    throw bad(`option redis: a URL must start with redis:// or rediss://, got ${JSON.stringify(r)}`);
-  }
+  if (typeof r === 'string') checkRedisUrl(r, 'option redis');
   if (r !== undefined && r !== null && r !== false && typeof r !== 'string' && typeof r !== 'object') {
     throw bad(`option redis: expected a client, a RedisAdapter, a redis:// URL, or false for L1-only; got ${describe(r)}`);
   }
   if (options.onError !== undefined && typeof options.onError !== 'function') throw bad('option onError must be a function');
   if (options.logger !== undefined && typeof options.logger?.warn !== 'function') {
     throw bad('option logger must have a warn(message) method');
+  }
+}
+
+/** A Redis URL as the clients take it: `redis://`, `rediss://`, `unix://`, or a socket path. */
+function checkRedisUrl(url: string, what: string): void {
+  if (!/^(rediss?:\/\/.|unix:\/\/.|\/.)/.test(url)) {
+    throw errorFor(100, `${what}: a URL must start with redis://, rediss:// or unix:// (or be a socket path), got ${JSON.stringify(url)}`);
   }
 }
 
@@ -724,18 +729,25 @@ export class Cache {
    * once they reach Redis; their computations included) and background refreshes finish
    * first, so no write is cut off and no fill lock is left for other processes to wait out.
    * Then a connection the cache opened from a URL is closed (a client you passed in is left
-   * open). Reads still on the wire may then resolve as misses.
+   * open). Reads still on the wire may then resolve as misses. Calls made after `close()`,
+   * from inside a computation still running included, throw {@link ClosedError}.
+   * @param options.timeoutMs wait at most this long for running calls (default: as long as
+   *   they take; a computation that never settles would keep `close()` waiting)
    */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
+  close(options: { timeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.timeoutMs ?? Infinity);
     return this.closing;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(timeoutMs: number): Promise<void> {
     this.closed = true;
     this.decoded?.clear();
-    if (this.running > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    await Promise.allSettled([...this.background]);
+    const idle = this.running > 0 ? new Promise<void>((resolve) => (this.idle = resolve)) : undefined;
+    const drained = Promise.all([idle, Promise.allSettled([...this.background])]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = Number.isFinite(timeoutMs) ? new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, timeoutMs)))) : drained;
+    await Promise.race([drained, late]);
+    if (timer !== undefined) clearTimeout(timer);
     const r = await this.redisReady.catch(() => undefined);
     await r?.close();
   }
@@ -766,7 +778,9 @@ export function createCache(options: CacheOptions = {}): Cache {
   const backend = resolveBackend(options.engine);
   const engine = backend.createEngine(engineConfig(options));
   let redis: RedisAdapter | Promise<RedisAdapter>;
-  const r = options.redis === undefined ? (envFlag('CACHEKIT_REDIS_URL') ?? envFlag('REDIS_URL')) : options.redis;
+  const fromEnv = options.redis === undefined ? (envFlag('CACHEKIT_REDIS_URL') ?? envFlag('REDIS_URL')) : undefined;
+  if (fromEnv !== undefined) checkRedisUrl(fromEnv, envFlag('CACHEKIT_REDIS_URL') !== undefined ? 'CACHEKIT_REDIS_URL' : 'REDIS_URL');
+  const r = options.redis === undefined ? fromEnv : options.redis;
   if (r === undefined || r === null || r === false) redis = memoryAdapter();
   else if (typeof r === 'string') redis = adapterForUrl(r);
   else redis = adapterFor(r);

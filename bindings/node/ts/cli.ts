@@ -114,6 +114,17 @@ function keyringOf(a: Args, required: boolean): NativeKeyring | undefined {
   return P.keyring(mk, prev, str(a, 'tenant') ?? 'default');
 }
 
+/** `url` without its password, for messages: `redis://user:***@host:port`. */
+function redacted(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
+}
+
 /** Runs `work` against the Redis of `--redis` (or the environment's), closing it after;
  * failures name the Redis they happened on. */
 async function withRedis<T>(a: Args, work: (r: RedisAdapter) => Promise<T>): Promise<T> {
@@ -122,7 +133,7 @@ async function withRedis<T>(a: Args, work: (r: RedisAdapter) => Promise<T>): Pro
   try {
     return await work(r);
   } catch (e) {
-    throw new Error(`${url}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    throw new Error(`${redacted(url)}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   } finally {
     await r.close().catch(() => {});
   }
@@ -138,10 +149,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const mode = str(a, 'mode') as EntryMode | undefined;
   switch (a.cmd) {
-    case 'key':
-      console.log(keyOf(a));
+    case 'key': {
+      const key = keyOf(a);
       noMore(a);
+      console.log(key);
       return 0;
+    }
     case 'inspect':
     case 'get': {
       const key = keyOf(a);

@@ -297,8 +297,9 @@ impl RedisClient {
                         args.push(&k);
                     }
                     args.extend([&expire as &dyn IntoZvalDyn, &k, &ttl, &mode]);
-                    if let Err(m) = self.call("rawCommand", args) {
-                        return Reply::Error(m);
+                    // rawCommand returns false for an error reply (it does not throw).
+                    if let e @ Reply::Error(_) = self.checked(self.call("rawCommand", args)) {
+                        return e;
                     }
                 }
                 r

@@ -509,6 +509,11 @@ impl Op {
             return self.bug(engine, now, "on_reply without an outstanding command");
         };
         self.settle(engine, sent, &reply, now);
+        if reply.error_class() == Some(crate::breaker::ErrorClass::Permanent) && self.phase == Phase::Tag {
+            // Redis refused one tag set's commands (a key of the wrong type; EXPIRE NX/GT before
+            // Redis 7.0): the binding reports it, and the entry's other tags still get theirs.
+            return self.run(engine, now);
+        }
         if let Some(class) = reply.error_class() {
             let kind = class.error_kind();
             let e = Error::new(
@@ -902,9 +907,12 @@ impl Op {
                         l1.remove(k);
                     }
                 }
-                // A set Redis returned members of exists (Redis drops empty sets).
+                // A set Redis returned members of exists (Redis drops empty sets). It goes in the
+                // first DEL: the reply that counts it is then the one `deletes_index` corrects,
+                // and a writer tagging a new entry meanwhile starts a new set, not one about to
+                // be deleted.
                 self.deletes_index = !keys.is_empty();
-                keys.push(set_key);
+                keys.insert(0, set_key);
                 self.phase = Phase::Delete(keys.into(), 0);
             }
             Phase::Follow(_) | Phase::Compute | Phase::Finish => {}

@@ -469,6 +469,19 @@ fn tag_sets_outlive_every_member_they_index() {
 }
 
 #[test]
+fn a_tag_set_redis_refuses_does_not_cost_the_other_tags() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    // SET goes through; the first tag's SADD+EXPIRE is refused (as Redis 6 refuses EXPIRE NX).
+    r.faults.extend([Reply::Ok, Reply::Error("ERR wrong number of arguments for 'expire' command".into())]);
+    let req = Request::new("k").tags(vec!["a".into(), "b".into(), "c".into()]);
+    let (out, _) = drive(&e, e.set(req, &user(), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Stored { redis: true });
+    assert_eq!(r.sets.len(), 2, "the two other tags are indexed: {:?}", r.sets.keys());
+    assert_eq!(r.log.iter().filter(|c| *c == "SADD").count(), 3);
+}
+
+#[test]
 fn a_large_tag_is_deleted_in_batches() {
     let e = engine_with(|c| c.l1 = None);
     let (mut r, mut t) = (FakeRedis::default(), 0);
@@ -480,6 +493,13 @@ fn a_large_tag_is_deleted_in_batches() {
     assert_eq!(out, Outcome::Invalidated { redis_keys: 2500 });
     assert_eq!(r.log.iter().filter(|c| *c == "DEL").count(), 3, "1000 keys per DEL");
     assert!(r.strings.is_empty() && r.sets.is_empty());
+    // Members that expired already: nothing but the index is deleted, whatever the batches.
+    for i in 0..1200 {
+        r.sets.entry("cachekit:tag:gone".into()).or_default().insert(format!("k{i}"));
+    }
+    let (out, _) = drive(&e, e.invalidate(Invalidate::Tag("gone".into()), t), &mut r, &mut t, || unreachable!());
+    assert_eq!(out, Outcome::Invalidated { redis_keys: 0 });
+    assert!(r.sets.is_empty());
 }
 
 #[test]
