@@ -37,6 +37,7 @@ use ext_php_rs::zend::ExecutorGlobals;
 
 use crate::errors::{R, ck, ck_err, ck_exception};
 use crate::redis_io::{RedisClient, memory_reply, take_exception_message};
+use crate::unwind;
 use crate::value::{Shape, from_value, php_err, to_value};
 
 // ---------------------------------------------------------------- process-global state
@@ -382,6 +383,8 @@ fn keyring_from(e: &Opts<'_>) -> R<Keyring> {
 enum Computed {
     Value(Zval),
     Threw(ZBox<ZendObject>),
+    /// `exit()`/`die` ran: PHP is unwinding, the unwind-exit stays pending.
+    Exited,
 }
 
 /// A cache: L1 in this process, Redis (or Redis Cluster, through phpredis) behind it, every
@@ -418,8 +421,37 @@ impl Cache {
     }
 
     /// Runs an operation to its end. `compute` answers `Action::Compute`; what it did is left
-    /// in `computed`.
+    /// in `computed`. A bailout (fatal error, memory or time limit) in PHP code it calls
+    /// abandons the operation, then goes on to the caller's `zend_try`.
     fn drive(
+        &self,
+        op: &mut Op,
+        step: Step,
+        compute: Option<&ZendCallable<'_>>,
+        computed: &mut Option<Computed>,
+    ) -> Outcome {
+        match unwind::catch_bailout(|| self.steps(op, step, compute, computed)) {
+            Ok(outcome) => outcome,
+            Err(interrupted) => {
+                self.abandon(op);
+                interrupted.resume()
+            }
+        }
+    }
+
+    /// Abandons an operation PHP left early: wakes whoever waits on it (single flight,
+    /// backpressure) and releases its fill lock, with any pending exit set aside meanwhile.
+    fn abandon(&self, op: &mut Op) {
+        let (wake, release) = op.abandon(&self.engine, now());
+        notify(&Step { wake, action: Action::Done(Outcome::Miss) });
+        if let (Some(cmd), Some(r)) = (release, &self.redis) {
+            unwind::with_exception_set_aside(|| {
+                let _ = unwind::catch_bailout(|| r.execute(&cmd));
+            });
+        }
+    }
+
+    fn steps(
         &self,
         op: &mut Op,
         mut step: Step,
@@ -438,6 +470,12 @@ impl Cache {
                     None => op.on_computed(e, Err("nothing to compute".to_owned()), now()),
                     Some(f) => {
                         let r = f.try_call(vec![]);
+                        if unwind::exiting() {
+                            // exit()/die: no value, no exception to look at; PHP unwinds.
+                            *computed = Some(Computed::Exited);
+                            self.abandon(op);
+                            return Outcome::Miss;
+                        }
                         match ExecutorGlobals::take_exception() {
                             Some(ex) => {
                                 let msg = ex
@@ -508,6 +546,8 @@ impl Cache {
                 return Err(PhpException::from_message(String::new()));
             }
             Some(Computed::Value(z)) => return Ok(z),
+            // The pending unwind-exit is left in place (an `Err` throws nothing over it).
+            Some(Computed::Exited) => return Err(PhpException::from_message(String::new())),
             None => {}
         }
         match outcome {
@@ -518,8 +558,10 @@ impl Cache {
                     let (mut rop, rstep) = e.refresh(request, now());
                     let mut rc = None;
                     let _ = self.drive(&mut rop, rstep, Some(compute), &mut rc);
-                    if let Some(Computed::Threw(_)) = rc {
-                        e.metrics().record_error(ErrorKind::ComputeFailed);
+                    match rc {
+                        Some(Computed::Threw(_)) => e.metrics().record_error(ErrorKind::ComputeFailed),
+                        Some(Computed::Exited) => return Err(PhpException::from_message(String::new())),
+                        _ => {}
                     }
                 }
                 match from_value(&value, Shape::Php) {
