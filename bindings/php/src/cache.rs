@@ -533,6 +533,13 @@ impl Cache {
                 return call_direct(compute);
             }
         };
+        // A `remember` of a key inside its own computation (in this request) computes directly:
+        // waiting for the single flight or the fill lock would wait on itself.
+        let engine_id = Arc::as_ptr(&self.engine) as usize;
+        if unwind::Computing::contains(engine_id, &request.key) {
+            return call_direct(compute);
+        }
+        let _computing = unwind::Computing::enter(engine_id, &request.key);
         let e = &*self.engine;
         let (mut op, step) = e.get_or_compute(request.clone(), now());
         let mut computed = None;

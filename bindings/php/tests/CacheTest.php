@@ -128,6 +128,27 @@ final class CacheTest extends TestCase
         $this->assertSame(7, $c->remember('boom', 60, fn() => 7));
     }
 
+    public function testReentrantRememberOfTheSameKeyComputesDirectly(): void
+    {
+        foreach ([[], ['lock' => false], ['follower_wait_ms' => 100]] as $opts) {
+            $c = $this->cache($opts);
+            $t = microtime(true);
+            $v = $c->remember('k', 60, fn() => 'outer:' . $c->remember('k', 60, fn() => 'inner'));
+            $this->assertSame('outer:inner', $v, json_encode($opts));
+            $this->assertLessThan(1.0, microtime(true) - $t, 'no wait on its own flight or lock: ' . json_encode($opts));
+            $this->assertSame('outer:inner', $c->get('k'), 'the outer value is the one cached');
+            $ns = 'reent' . bin2hex(random_bytes(3));
+            $t = microtime(true);
+            $v = $c->interop($ns, 'op', [1], fn() => 'o:' . $c->interop($ns, 'op', [1], fn() => 'i'));
+            $this->assertSame('o:i', $v);
+            $this->assertLessThan(1.0, microtime(true) - $t, 'interop: no wait on itself');
+        }
+        // Afterwards the key is an ordinary key again: a new computation is single-flighted.
+        $c = $this->cache();
+        $this->assertSame(1, $c->remember('x', 60, fn() => 1));
+        $this->assertSame(1, $c->remember('x', 60, fn() => 2));
+    }
+
     public function testRememberReturnsUncacheableValuesWithoutCaching(): void
     {
         $c = $this->cache();
