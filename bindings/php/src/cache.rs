@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use cachekit::ErrorKind;
 use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
 use cachekit::backpressure::LimiterConfig;
 use cachekit::breaker::BreakerConfig;
@@ -28,7 +29,6 @@ use cachekit::refresh::XFetch;
 use cachekit::stampede::LockConfig;
 use cachekit::time::Millis;
 use cachekit::ttl::{Intent, Ttl, TtlRefresh};
-use cachekit::{Error, ErrorKind, Value};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
@@ -521,17 +521,10 @@ impl Cache {
 
     /// The shared path of `remember` and `interop`: cache-layer failures never reach the
     /// caller; the computation's own exceptions do.
-    fn cached(&self, request: Result<Request, Error>, compute: &ZendCallable<'_>) -> R<Zval> {
+    fn cached(&self, request: Request, compute: &ZendCallable<'_>) -> R<Zval> {
         let call_direct = |c: &ZendCallable<'_>| -> R<Zval> {
             // A pending exception propagates by itself when we return Err.
             c.try_call(vec![]).map_err(php_err)
-        };
-        let request = match request {
-            Ok(r) => r,
-            Err(err) => {
-                self.engine.metrics().record_error(err.kind());
-                return call_direct(compute);
-            }
         };
         // A `remember` of a key inside its own computation (in this request) computes directly:
         // waiting for the single flight or the fill lock would wait on itself.
@@ -652,7 +645,7 @@ impl Cache {
         let ttl = ttl_arg(Some(ttl))?;
         let mut req = self.request(self.full_key(&key));
         req.ttl = ttl;
-        self.cached(Ok(req), &compute)
+        self.cached(req, &compute)
     }
 
     /// An interop/v1 entry shared with every cachekit SDK: key
@@ -668,21 +661,11 @@ impl Cache {
         ck(keys::validate_segment("namespace", &namespace))?;
         ck(keys::validate_segment("operation", &operation))?;
         let ttl = ttl_arg(ttl)?;
-        let request = (|| -> Result<Request, Error> {
-            let list = match args.dereference().array() {
-                Some(a) => a
-                    .values()
-                    .map(|v| {
-                        to_value(v).map_err(|_| Error::new(ErrorKind::UnsupportedType, "an argument cannot be hashed"))
-                    })
-                    .collect::<Result<Vec<Value>, Error>>()?,
-                None => return Err(Error::new(ErrorKind::InvalidArgument, "args must be an array")),
-            };
-            let key = keys::interop_key(&namespace, &operation, &list)?;
-            let mut r = Request::new(key).mode(Mode::Interop).namespace(namespace.clone());
-            r.ttl = ttl;
-            Ok(r)
-        })();
+        // The same arguments as Protocol::interopKey: a list (an associative array's keys would
+        // be dropped from the hash), of values the canonical encoding can say.
+        let key = ck(keys::interop_key(&namespace, &operation, &crate::protocol::list(args)?))?;
+        let mut request = Request::new(key).mode(Mode::Interop).namespace(namespace);
+        request.ttl = ttl;
         self.cached(request, &compute)
     }
 

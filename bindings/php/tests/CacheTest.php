@@ -208,6 +208,45 @@ final class CacheTest extends TestCase
         $c->interop('Bad Namespace', 'op', [], fn() => 1);
     }
 
+    public function testInteropRefusesArgumentsInteropKeyRefuses(): void
+    {
+        $c = $this->cache();
+        $ns = 'args' . bin2hex(random_bytes(3));
+        $bad = [
+            'associative' => ['id' => 1],
+            'not an array' => 'scalar',
+            'object' => [new \stdClass()],
+            'bad uuid' => [new \Cachekit\Uuid('zzz')],
+        ];
+        foreach ($bad as $what => $args) {
+            $expected = null;
+            try {
+                \Cachekit\Protocol::interopKey($ns, 'op', $args);
+            } catch (\Cachekit\Exception $e) {
+                $expected = $e;
+            }
+            $this->assertNotNull($expected, "Protocol::interopKey refuses $what");
+            $calls = 0;
+            try {
+                $c->interop($ns, 'op', $args, function () use (&$calls) {
+                    $calls++;
+                    return 1;
+                });
+                $this->fail("interop must refuse $what");
+            } catch (\Cachekit\Exception $e) {
+                $this->assertSame(get_class($expected), get_class($e), $what);
+                $this->assertSame($expected->getMessage(), $e->getMessage(), $what);
+                $this->assertSame($expected->getCode(), $e->getCode(), $what);
+            }
+            $this->assertSame(0, $calls, "$what: the computation does not run");
+        }
+        $this->assertSame([], $this->redis->keys("$ns:*"));
+        // Lists (empty included) are fine.
+        $this->assertSame(1, $c->interop($ns, 'op', [], fn() => 1));
+        $this->assertSame(2, $c->interop($ns, 'op', [['id' => 1]], fn() => 2));
+        $this->assertSame(3, $c->interop($ns, 'op', [['org' => 1]], fn() => 3), 'map args keep their keys');
+    }
+
     public function testNamespaceInvalidationReachesEveryMaster(): void
     {
         $ns = Support::unique('spread');
