@@ -585,6 +585,9 @@ impl Cache {
                 ck_err(ErrorKind::InvalidArgument, "redis must be a \\Redis or \\RedisCluster instance, or null")
             })?),
         };
+        if let Some(msg) = redis.as_ref().and_then(RedisClient::refused_option) {
+            return Err(ck_err(ErrorKind::InvalidArgument, msg));
+        }
         let empty = ZendHashTable::new();
         let resolved = resolve(options.unwrap_or(&empty))?;
         let preset = resolved.config.intent.name();

@@ -13,6 +13,12 @@ const PIPELINE: i64 = 2;
 /// phpredis' `Redis::OPT_READ_TIMEOUT`.
 const OPT_READ_TIMEOUT: i64 = 3;
 
+/// phpredis options that change the bytes or key names reaching Redis, with their neutral
+/// value: cachekit writes its own entry format under full key names (SCAN patterns included),
+/// so a client with any of them set stores what other SDKs cannot read.
+const REFUSED_OPTIONS: [(i64, &str, &str); 3] =
+    [(1, "OPT_SERIALIZER", "::SERIALIZER_NONE"), (7, "OPT_COMPRESSION", "::COMPRESSION_NONE"), (2, "OPT_PREFIX", "")];
+
 /// `ini_get('default_socket_timeout')` in seconds (a day when it is not positive: infinite).
 fn default_socket_timeout() -> f64 {
     ext_php_rs::types::ZendCallable::try_from_name("ini_get")
@@ -109,6 +115,28 @@ impl RedisClient {
             }
         }
         Some(c)
+    }
+
+    /// The first client option cachekit cannot work with (serializer, compression, key
+    /// prefix), as the message of the `UsageException` the cache throws; `None` when none is set.
+    pub fn refused_option(&self) -> Option<String> {
+        let class = if self.cluster { "RedisCluster" } else { "Redis" };
+        REFUSED_OPTIONS.iter().find_map(|(opt, name, neutral)| {
+            let v = self.call("getOption", vec![opt]).ok()?;
+            let shown = match v.get_type() {
+                DataType::Long if v.long() != Some(0) => v.long().unwrap_or_default().to_string(),
+                DataType::String if !v.str().unwrap_or_default().is_empty() => {
+                    format!("{:?}", v.str().unwrap_or_default())
+                }
+                _ => return None,
+            };
+            let neutral = if neutral.is_empty() { "''".to_owned() } else { format!("{class}{neutral}") };
+            Some(format!(
+                "the phpredis client has {class}::{name} set ({shown}); cachekit stores its own format under \
+                 full key names, readable by every SDK, so give the cache a client without it \
+                 (setOption({class}::{name}, {neutral}), or a separate connection)"
+            ))
+        })
     }
 
     fn object(&self) -> &ZendObject {

@@ -149,8 +149,9 @@ class Map
 class Cache
 {
     /**
-     * @param \Redis|\RedisCluster|null $redis a connected phpredis client (no serializer or
-     *   compression option set); null for an L1-only cache
+     * @param \Redis|\RedisCluster|null $redis a connected phpredis client without
+     *   OPT_SERIALIZER, OPT_COMPRESSION or OPT_PREFIX (refused: cachekit writes its own format
+     *   under full key names); null for an L1-only cache
      * @param array{
      *   preset?: 'minimal'|'production'|'secure'|'io',
      *   namespace?: string,
@@ -171,7 +172,7 @@ class Cache
      *   tag_prefix?: string,
      *   follower_wait_ms?: int,
      * }|null $options
-     * @throws UsageException for an unknown or invalid option
+     * @throws UsageException for an unknown or invalid option, or a client option set above
      * @throws CryptoException for a bad master key, or the secure preset without one
      */
     public function __construct(mixed $redis = null, ?array $options = null) {}

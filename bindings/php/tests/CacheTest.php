@@ -422,6 +422,36 @@ final class CacheTest extends TestCase
         new Cache(new \stdClass());
     }
 
+    public function testClientOptionsThatChangeWhatReachesRedisAreRefused(): void
+    {
+        $class = Support::clusterSeeds() === null ? 'Redis' : 'RedisCluster';
+        $cases = [
+            [\Redis::OPT_PREFIX, 'app1:', 'OPT_PREFIX', ''],
+            [\Redis::OPT_SERIALIZER, \Redis::SERIALIZER_PHP, 'OPT_SERIALIZER', \Redis::SERIALIZER_NONE],
+            [\Redis::OPT_SERIALIZER, \Redis::SERIALIZER_JSON, 'OPT_SERIALIZER', \Redis::SERIALIZER_NONE],
+            [\Redis::OPT_COMPRESSION, \Redis::COMPRESSION_LZF, 'OPT_COMPRESSION', \Redis::COMPRESSION_NONE],
+        ];
+        if (defined('Redis::SERIALIZER_IGBINARY')) {
+            $cases[] = [\Redis::OPT_SERIALIZER, \Redis::SERIALIZER_IGBINARY, 'OPT_SERIALIZER', \Redis::SERIALIZER_NONE];
+        }
+        foreach ($cases as [$opt, $value, $name, $neutral]) {
+            $r = Support::redis();
+            $this->assertTrue($r->setOption($opt, $value));
+            try {
+                new Cache($r, ['namespace' => Support::unique('opt')]);
+                $this->fail("$name must be refused");
+            } catch (\Cachekit\UsageException $e) {
+                $this->assertSame(100, $e->getCode());
+                $this->assertStringContainsString("$class::$name", $e->getMessage());
+                $this->assertStringContainsString('setOption', $e->getMessage());
+            }
+            $r->setOption($opt, $neutral);
+            $c = new Cache($r, ['namespace' => Support::unique('opt'), 'l1' => false]);
+            $this->assertTrue($c->set('k', ['x' => 1]));
+            $this->assertSame(['x' => 1], $c->get('k'));
+        }
+    }
+
     public function testLockOptionAndEarlyRefresh(): void
     {
         $c = $this->cache(['lock' => false, 'early_refresh' => ['beta' => 1.0], 'ttl_refresh' => true, 'stale_while_revalidate' => 5]);
