@@ -35,6 +35,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ExecutorGlobals;
 
+use crate::args::{self, Text};
 use crate::errors::{R, ck, ck_err, ck_exception};
 use crate::redis_io::{RedisClient, memory_reply, take_exception_message};
 use crate::unwind;
@@ -601,7 +602,8 @@ impl Cache {
     }
 
     /// Reads a value; `$default` on a miss (Redis failures and unreadable entries are misses).
-    pub fn get(&self, key: String, default: Option<&Zval>) -> R<Zval> {
+    pub fn get(&self, key: Text, default: Option<&Zval>) -> R<Zval> {
+        let key = key.get("Cachekit\\Cache::get", 1, "key")?;
         let outcome = self.run(self.engine.get(self.request(self.full_key(&key)), now()));
         match outcome {
             Outcome::Hit { value, .. } => from_value(&value, Shape::Php),
@@ -611,7 +613,8 @@ impl Cache {
     }
 
     /// True when `get($key)` would find a value.
-    pub fn has(&self, key: String) -> R<bool> {
+    pub fn has(&self, key: Text) -> R<bool> {
+        let key = key.get("Cachekit\\Cache::has", 1, "key")?;
         let outcome = self.run(self.engine.get(self.request(self.full_key(&key)), now()));
         match outcome {
             Outcome::Hit { .. } => Ok(true),
@@ -621,11 +624,13 @@ impl Cache {
     }
 
     /// Writes a value to L1 and Redis; true when it reached Redis.
-    pub fn set(&self, key: String, value: &Zval, ttl: Option<&Zval>, tags: Option<Vec<String>>) -> R<bool> {
+    pub fn set(&self, key: Text, value: &Zval, ttl: Option<&Zval>, tags: Option<&ZendHashTable>) -> R<bool> {
+        let key = key.get("Cachekit\\Cache::set", 1, "key")?;
+        let tags = args::texts(tags, "Cachekit\\Cache::set", 4, "tags")?;
         let v = to_value(value)?;
         let mut req = self.request(self.full_key(&key));
         req.ttl = ttl_arg(ttl)?;
-        req.tags = tags.unwrap_or_default();
+        req.tags = tags;
         match self.run(self.engine.set(req, &v, now())) {
             Outcome::Stored { redis } => Ok(redis && self.redis.is_some()),
             Outcome::Failed(e) => Err(ck_exception(&e)),
@@ -634,7 +639,8 @@ impl Cache {
     }
 
     /// Deletes a key from L1 and Redis; true when it existed.
-    pub fn delete(&self, key: String) -> R<bool> {
+    pub fn delete(&self, key: Text) -> R<bool> {
+        let key = key.get("Cachekit\\Cache::delete", 1, "key")?;
         match self.run(self.engine.delete(self.request(self.full_key(&key)), now())) {
             Outcome::Deleted { existed } => Ok(existed),
             Outcome::Failed(e) => Err(ck_exception(&e)),
@@ -644,7 +650,8 @@ impl Cache {
 
     /// Returns the cached value of `$key`, or computes, stores and returns it (one computation
     /// per key in this process, and the distributed fill lock across processes).
-    pub fn remember(&self, key: String, ttl: &Zval, compute: ZendCallable) -> R<Zval> {
+    pub fn remember(&self, key: Text, ttl: &Zval, compute: ZendCallable) -> R<Zval> {
+        let key = key.get("Cachekit\\Cache::remember", 1, "key")?;
         let ttl = ttl_arg(Some(ttl))?;
         let mut req = self.request(self.full_key(&key));
         req.ttl = ttl;
@@ -655,12 +662,14 @@ impl Cache {
     /// `{namespace}:{operation}:{hash of $args}`, canonical MessagePack value.
     pub fn interop(
         &self,
-        namespace: String,
-        operation: String,
+        namespace: Text,
+        operation: Text,
         args: &Zval,
         compute: ZendCallable,
         ttl: Option<&Zval>,
     ) -> R<Zval> {
+        let namespace = namespace.get("Cachekit\\Cache::interop", 1, "namespace")?;
+        let operation = operation.get("Cachekit\\Cache::interop", 2, "operation")?;
         ck(keys::validate_segment("namespace", &namespace))?;
         ck(keys::validate_segment("operation", &operation))?;
         let ttl = ttl_arg(ttl)?;
@@ -676,11 +685,16 @@ impl Cache {
     /// namespace (`{namespace}:*`) and/or tags, in L1 and Redis; returns Redis keys deleted.
     pub fn invalidate(
         &self,
-        namespace: Option<String>,
-        tags: Option<Vec<String>>,
-        key: Option<String>,
-        interop_namespace: Option<String>,
+        namespace: Option<Text>,
+        tags: Option<&ZendHashTable>,
+        key: Option<Text>,
+        interop_namespace: Option<Text>,
     ) -> R<i64> {
+        const F: &str = "Cachekit\\Cache::invalidate";
+        let namespace = args::opt(namespace, F, 1, "namespace")?;
+        let tags = args::texts(tags, F, 2, "tags")?;
+        let key = args::opt(key, F, 3, "key")?;
+        let interop_namespace = args::opt(interop_namespace, F, 4, "interop_namespace")?;
         let mut targets = Vec::new();
         if let Some(k) = key {
             targets.push(Invalidate::Key(self.full_key(&k)));
@@ -691,7 +705,7 @@ impl Cache {
         if let Some(ns) = interop_namespace {
             targets.push(Invalidate::Namespace { name: ns, mode: Some(Mode::Interop) });
         }
-        for t in tags.unwrap_or_default() {
+        for t in tags {
             targets.push(Invalidate::Tag(t));
         }
         if targets.is_empty() {
@@ -776,8 +790,8 @@ impl Cache {
     }
 
     /// The Redis key of a direct key: `ns:{namespace}:{key}` when the cache has a namespace.
-    pub fn key_for(&self, key: String) -> String {
-        self.full_key(&key)
+    pub fn key_for(&self, key: Text) -> R<String> {
+        Ok(self.full_key(&key.get("Cachekit\\Cache::keyFor", 1, "key")?))
     }
 }
 

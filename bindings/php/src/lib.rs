@@ -4,6 +4,7 @@
 
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
+pub mod args;
 pub mod cache;
 pub mod errors;
 pub mod protocol;

@@ -452,6 +452,43 @@ final class CacheTest extends TestCase
         }
     }
 
+    public function testKeyArgumentsFollowPhpStringParameterRules(): void
+    {
+        $c = $this->cache(['l1' => false]);
+        $ns = $c->health()['namespace'];
+        // Weak mode (a file without strict_types): ints and floats convert as strval() does.
+        require_once __DIR__ . '/fixtures/weak_calls.php';
+        $this->assertSame(['int key', 'int key', true, "ns:$ns:1.5", "ns:$ns:1.0E+25", 'r', 2], weak_calls($c));
+        // Strict mode (this file) and values no mode converts: PHP's standard TypeError.
+        $calls = [
+            ['get', fn() => $c->get(123), 'Argument #1 ($key) must be of type string, int given'],
+            ['keyFor', fn() => $c->keyFor(1.5), 'Argument #1 ($key) must be of type string, float given'],
+            ['delete', fn() => $c->delete([]), 'Argument #1 ($key) must be of type string, array given'],
+            ['set', fn() => $c->set('k', 1, tags: [1]), 'Argument #4 ($tags) must contain only strings, int given'],
+            ['invalidate', fn() => $c->invalidate(namespace: 5), 'Argument #1 ($namespace) must be of type string, int given'],
+            ['remember', fn() => $c->remember(new \stdClass(), 1, fn() => 1), 'Argument #1 ($key) must be of type string, stdClass given'],
+        ];
+        foreach ($calls as [$m, $f, $msg]) {
+            try {
+                $f();
+                $this->fail("$m must throw");
+            } catch (\TypeError $e) {
+                $this->assertSame("Cachekit\\Cache::$m(): $msg", $e->getMessage());
+            }
+        }
+        // Keys are text in the core and every SDK: bytes that are not UTF-8 are refused.
+        foreach ([fn() => $c->get("\xff\x00"), fn() => $c->set('k', 1, tags: ["\xfe"]), fn() => $c->invalidate(namespace: "\xff"), fn() => $c->keyFor("a\xc3")] as $f) {
+            try {
+                $f();
+                $this->fail('non-UTF-8 must throw');
+            } catch (\Cachekit\UsageException $e) {
+                $this->assertSame(105, $e->getCode());
+                $this->assertStringContainsString('must be UTF-8 text', $e->getMessage());
+            }
+        }
+        $this->assertSame("ns:$ns:héllo", $c->keyFor('héllo'));
+    }
+
     public function testLockOptionAndEarlyRefresh(): void
     {
         $c = $this->cache(['lock' => false, 'early_refresh' => ['beta' => 1.0], 'ttl_refresh' => true, 'stale_while_revalidate' => 5]);
