@@ -217,12 +217,18 @@ impl RedisClient {
         if self.cluster || timeout_ms == 0 {
             return self.execute(cmd);
         }
-        let mut user = self.call("getOption", vec![&OPT_READ_TIMEOUT]).ok().and_then(|z| z.double()).unwrap_or(0.0);
-        if user <= 0.0 {
-            // 0 = "not set": the stream then waits default_socket_timeout. Setting 0 back
-            // would mean "time out at once", so the restored value is that effective one.
-            user = default_socket_timeout();
-        }
+        let original = self.call("getOption", vec![&OPT_READ_TIMEOUT]).ok().and_then(|z| z.double()).unwrap_or(0.0);
+        // Negative = no timeout (phpredis blocks); 0 = "not set": the stream then waits
+        // default_socket_timeout, and setting 0 back would mean "time out at once", so that
+        // one alone is restored as the effective value. Every other value is restored exactly.
+        let (user, restore) = if original < 0.0 {
+            (f64::INFINITY, original)
+        } else if original == 0.0 {
+            let d = default_socket_timeout();
+            (d, d)
+        } else {
+            (original, original)
+        };
         let adaptive = timeout_ms as f64 / 1000.0;
         let applied = user.min(adaptive);
         let set = (applied - user).abs() > f64::EPSILON
@@ -231,7 +237,7 @@ impl RedisClient {
         let reply = self.execute(cmd);
         let elapsed = started.elapsed().as_secs_f64();
         if set {
-            let _ = self.call("setOption", vec![&OPT_READ_TIMEOUT, &user]);
+            let _ = self.call("setOption", vec![&OPT_READ_TIMEOUT, &restore]);
         }
         match reply {
             Reply::Error(_) if set && elapsed >= applied * 0.9 => Reply::Timeout,

@@ -291,6 +291,19 @@ final class CacheTest extends TestCase
         fclose($srv);
     }
 
+    public function testUserReadTimeoutIsRestoredExactly(): void
+    {
+        Support::skipInClusterMode($this);
+        foreach ([-1.0, 2.5, 0.25] as $t) {
+            $r = Support::redis();
+            $r->setOption(\Redis::OPT_READ_TIMEOUT, $t);
+            $c = new Cache($r, ['namespace' => Support::unique('rto'), 'timeout' => ['min_ms' => 50, 'max_ms' => 150]]);
+            $this->assertTrue($c->set('k', 1));
+            $this->assertSame(1, $c->remember('r', 60, fn() => 1));
+            $this->assertSame($t, $r->getOption(\Redis::OPT_READ_TIMEOUT), "read timeout $t kept");
+        }
+    }
+
     public function testStampedeOf50ProcessesComputesOnce(): void
     {
         $php = getenv('CACHEKIT_PHP');
