@@ -13,47 +13,56 @@ function version(): string {}
 /**
  * Base class of every cachekit exception. `getCode()` is the core's stable error code
  * (core/src/error.rs); the message starts with the machine name (`"invalid_ttl: ..."`).
- * Instances are created by the extension only.
  */
 class Exception extends \Exception
 {
-    public function __construct() {}
+    /**
+     * As `\Exception::__construct` (subclasses and user code may construct these).
+     * @param ?\Throwable $previous
+     */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Usage errors, codes 100–109: bad argument, TTL, key segment, value. */
 class UsageException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** A value that cannot be cached (objects, closures, resources): code 103 `unsupported_type`. */
 class UnsupportedTypeException extends UsageException
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Decode and integrity errors, codes 200–221. */
 class DecodeException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Crypto errors, codes 300–307 (bad master key or keyring, `decryption_failed` with `fail_closed`). */
 class CryptoException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Backend errors, codes 400–406 (Redis unavailable, breaker open, a shared computation failed). */
 class BackendException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** A bug in cachekit, code 500. */
 class InternalException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** A byte string (`bytes`), even when it is valid UTF-8. */
