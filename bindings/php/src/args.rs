@@ -39,7 +39,7 @@ fn caller_is_strict() -> bool {
 }
 
 /// PHP's name of a value's type in argument errors (`int`, `array`, a class name, ...).
-fn type_name(z: &Zval) -> String {
+pub(crate) fn type_name(z: &Zval) -> String {
     match z.get_type() {
         DataType::Null | DataType::Undef => "null".to_owned(),
         DataType::False | DataType::True | DataType::Bool => "bool".to_owned(),

@@ -148,15 +148,13 @@ impl<'a> Opts<'a> {
         }
     }
     /// `false` → `Some(None)`; `true` → `Some(Some(empty))`; an array → its options.
-    fn section(&self, name: &str) -> R<Option<Option<Opts<'a>>>> {
-        static EMPTY: OnceLock<usize> = OnceLock::new();
-        let _ = EMPTY;
+    fn section(&self, name: &'static str) -> R<Option<Option<Opts<'a>>>> {
         match self.get(name) {
             None => Ok(None),
             Some(z) if z.is_false() => Ok(Some(None)),
-            Some(z) if z.is_true() => Ok(Some(Some(Opts(empty_table(), "")))),
+            Some(z) if z.is_true() => Ok(Some(Some(Opts(empty_table(), name)))),
             Some(z) => match z.array() {
-                Some(a) => Ok(Some(Some(Opts(a, "")))),
+                Some(a) => Ok(Some(Some(Opts(a, name)))),
                 None => Err(ck_err(ErrorKind::InvalidArgument, format!("option {name} must be an array or a bool"))),
             },
         }
@@ -184,7 +182,13 @@ pub fn ttl_arg(z: Option<&Zval>) -> R<Option<Ttl>> {
 }
 
 pub(crate) fn master_key(z: &Zval) -> R<MasterKey> {
-    let bytes = z.zend_str().map(|s| s.as_bytes()).unwrap_or_default();
+    let z = z.dereference();
+    let Some(bytes) = z.zend_str().map(|s| s.as_bytes()) else {
+        return Err(ck_err(
+            ErrorKind::InvalidMasterKey,
+            format!("a master key must be a string of 64 hex digits or 32 bytes, got {}", crate::args::type_name(z)),
+        ));
+    };
     if bytes.len() == 32 && std::str::from_utf8(bytes).map_or(true, |s| !s.chars().all(|c| c.is_ascii_hexdigit())) {
         return ck(MasterKey::from_bytes(bytes));
     }
@@ -306,9 +310,11 @@ fn resolve(options: &ZendHashTable) -> R<Resolved> {
         None => {}
     }
     if let Some(Some(r)) = o.section("ttl_refresh")? {
+        r.check_keys(&["threshold"])?;
         c.ttl_refresh = Some(ck(TtlRefresh::new(r.f64("threshold")?.unwrap_or(TtlRefresh::DEFAULT_THRESHOLD)))?);
     }
     if let Some(Some(r)) = o.section("early_refresh")? {
+        r.check_keys(&["beta"])?;
         c.early_refresh = Some(ck(XFetch::new(r.f64("beta")?.unwrap_or(XFetch::DEFAULT_BETA)))?);
     }
     c.stale_while_revalidate = o.u64("stale_while_revalidate")?;
@@ -586,6 +592,15 @@ impl Cache {
                 ck_err(ErrorKind::InvalidArgument, "redis must be a \\Redis or \\RedisCluster instance, or null")
             })?),
         };
+        if let Some(r) = &redis
+            && !r.cluster
+            && !r.connected()
+        {
+            return Err(ck_err(
+                ErrorKind::InvalidArgument,
+                "the \\Redis client is not connected: call connect() or pconnect() on it before new Cachekit\\Cache(...)",
+            ));
+        }
         if let Some(msg) = redis.as_ref().and_then(RedisClient::refused_option) {
             return Err(ck_err(ErrorKind::InvalidArgument, msg));
         }

@@ -139,6 +139,11 @@ impl RedisClient {
         })
     }
 
+    /// True when the client had a connection when the cache wrapped it (its endpoint is known).
+    pub fn connected(&self) -> bool {
+        self.endpoint.is_some()
+    }
+
     fn object(&self) -> &ZendObject {
         self.obj.object().expect("a phpredis object")
     }
@@ -191,7 +196,7 @@ impl RedisClient {
     /// credentials and database.
     fn reconnect(&self) -> Result<(), String> {
         let Some([host, port, timeout, auth, db]) = &self.endpoint else {
-            return Err("Connection lost (no endpoint to reconnect to)".to_owned());
+            return Err("the \\Redis client was never connected (call connect() or pconnect() on it)".to_owned());
         };
         let db = db.long().unwrap_or(0);
         let _ = self.call("close", vec![]);

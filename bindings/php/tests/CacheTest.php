@@ -502,6 +502,27 @@ final class CacheTest extends TestCase
         $this->assertSame("ns:$ns:héllo", $c->keyFor('héllo'));
     }
 
+    public function testErrorMessagesNameTheProblem(): void
+    {
+        $cases = [
+            [fn() => new Cache(null, ['ttl_refresh' => ['thresold' => 0.5]]), \Cachekit\UsageException::class, 'unknown ttl_refresh option "thresold" (expected one of: threshold)'],
+            [fn() => new Cache(null, ['early_refresh' => ['b' => 1]]), \Cachekit\UsageException::class, 'unknown early_refresh option "b"'],
+            [fn() => new Cache(null, ['breaker' => ['x' => 1]]), \Cachekit\UsageException::class, 'unknown breaker option "x"'],
+            [fn() => new Cache(null, ['encryption' => ['master_key' => 12345]]), \Cachekit\CryptoException::class, 'a master key must be a string of 64 hex digits or 32 bytes, got int'],
+            [fn() => new Cache(new \Redis()), \Cachekit\UsageException::class, 'the \\Redis client is not connected: call connect() or pconnect()'],
+            [fn() => (new Cache(null))->set('u', new \Cachekit\Uuid('550e8400-e29b-41d4-a716-446655440000')), \Cachekit\UnsupportedTypeException::class, 'a uuid has no StandardSerializer form'],
+        ];
+        foreach ($cases as [$f, $class, $msg]) {
+            try {
+                $f();
+                $this->fail("expected $class: $msg");
+            } catch (\Cachekit\Exception $e) {
+                $this->assertInstanceOf($class, $e);
+                $this->assertStringContainsString($msg, $e->getMessage());
+            }
+        }
+    }
+
     public function testLockOptionAndEarlyRefresh(): void
     {
         $c = $this->cache(['lock' => false, 'early_refresh' => ['beta' => 1.0], 'ttl_refresh' => true, 'stale_while_revalidate' => 5]);
