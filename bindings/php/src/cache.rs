@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use cachekit::ErrorKind;
 use cachekit::adaptive_timeout::AdaptiveTimeoutConfig;
 use cachekit::backpressure::LimiterConfig;
 use cachekit::breaker::BreakerConfig;
@@ -28,15 +29,16 @@ use cachekit::refresh::XFetch;
 use cachekit::stampede::LockConfig;
 use cachekit::time::Millis;
 use cachekit::ttl::{Intent, Ttl, TtlRefresh};
-use cachekit::{Error, ErrorKind, Value};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ExecutorGlobals;
 
+use crate::args::{self, Text};
 use crate::errors::{R, ck, ck_err, ck_exception};
 use crate::redis_io::{RedisClient, memory_reply, take_exception_message};
+use crate::unwind;
 use crate::value::{Shape, from_value, php_err, to_value};
 
 // ---------------------------------------------------------------- process-global state
@@ -146,15 +148,13 @@ impl<'a> Opts<'a> {
         }
     }
     /// `false` → `Some(None)`; `true` → `Some(Some(empty))`; an array → its options.
-    fn section(&self, name: &str) -> R<Option<Option<Opts<'a>>>> {
-        static EMPTY: OnceLock<usize> = OnceLock::new();
-        let _ = EMPTY;
+    fn section(&self, name: &'static str) -> R<Option<Option<Opts<'a>>>> {
         match self.get(name) {
             None => Ok(None),
             Some(z) if z.is_false() => Ok(Some(None)),
-            Some(z) if z.is_true() => Ok(Some(Some(Opts(empty_table(), "")))),
+            Some(z) if z.is_true() => Ok(Some(Some(Opts(empty_table(), name)))),
             Some(z) => match z.array() {
-                Some(a) => Ok(Some(Some(Opts(a, "")))),
+                Some(a) => Ok(Some(Some(Opts(a, name)))),
                 None => Err(ck_err(ErrorKind::InvalidArgument, format!("option {name} must be an array or a bool"))),
             },
         }
@@ -182,7 +182,13 @@ pub fn ttl_arg(z: Option<&Zval>) -> R<Option<Ttl>> {
 }
 
 pub(crate) fn master_key(z: &Zval) -> R<MasterKey> {
-    let bytes = z.zend_str().map(|s| s.as_bytes()).unwrap_or_default();
+    let z = z.dereference();
+    let Some(bytes) = z.zend_str().map(|s| s.as_bytes()) else {
+        return Err(ck_err(
+            ErrorKind::InvalidMasterKey,
+            format!("a master key must be a string of 64 hex digits or 32 bytes, got {}", crate::args::type_name(z)),
+        ));
+    };
     if bytes.len() == 32 && std::str::from_utf8(bytes).map_or(true, |s| !s.chars().all(|c| c.is_ascii_hexdigit())) {
         return ck(MasterKey::from_bytes(bytes));
     }
@@ -304,9 +310,11 @@ fn resolve(options: &ZendHashTable) -> R<Resolved> {
         None => {}
     }
     if let Some(Some(r)) = o.section("ttl_refresh")? {
+        r.check_keys(&["threshold"])?;
         c.ttl_refresh = Some(ck(TtlRefresh::new(r.f64("threshold")?.unwrap_or(TtlRefresh::DEFAULT_THRESHOLD)))?);
     }
     if let Some(Some(r)) = o.section("early_refresh")? {
+        r.check_keys(&["beta"])?;
         c.early_refresh = Some(ck(XFetch::new(r.f64("beta")?.unwrap_or(XFetch::DEFAULT_BETA)))?);
     }
     c.stale_while_revalidate = o.u64("stale_while_revalidate")?;
@@ -382,6 +390,8 @@ fn keyring_from(e: &Opts<'_>) -> R<Keyring> {
 enum Computed {
     Value(Zval),
     Threw(ZBox<ZendObject>),
+    /// `exit()`/`die` ran: PHP is unwinding, the unwind-exit stays pending.
+    Exited,
 }
 
 /// A cache: L1 in this process, Redis (or Redis Cluster, through phpredis) behind it, every
@@ -418,8 +428,37 @@ impl Cache {
     }
 
     /// Runs an operation to its end. `compute` answers `Action::Compute`; what it did is left
-    /// in `computed`.
+    /// in `computed`. A bailout (fatal error, memory or time limit) in PHP code it calls
+    /// abandons the operation, then goes on to the caller's `zend_try`.
     fn drive(
+        &self,
+        op: &mut Op,
+        step: Step,
+        compute: Option<&ZendCallable<'_>>,
+        computed: &mut Option<Computed>,
+    ) -> Outcome {
+        match unwind::catch_bailout(|| self.steps(op, step, compute, computed)) {
+            Ok(outcome) => outcome,
+            Err(interrupted) => {
+                self.abandon(op);
+                interrupted.resume()
+            }
+        }
+    }
+
+    /// Abandons an operation PHP left early: wakes whoever waits on it (single flight,
+    /// backpressure) and releases its fill lock, with any pending exit set aside meanwhile.
+    fn abandon(&self, op: &mut Op) {
+        let (wake, release) = op.abandon(&self.engine, now());
+        notify(&Step { wake, action: Action::Done(Outcome::Miss) });
+        if let (Some(cmd), Some(r)) = (release, &self.redis) {
+            unwind::with_exception_set_aside(|| {
+                let _ = unwind::catch_bailout(|| r.execute(&cmd));
+            });
+        }
+    }
+
+    fn steps(
         &self,
         op: &mut Op,
         mut step: Step,
@@ -438,6 +477,12 @@ impl Cache {
                     None => op.on_computed(e, Err("nothing to compute".to_owned()), now()),
                     Some(f) => {
                         let r = f.try_call(vec![]);
+                        if unwind::exiting() {
+                            // exit()/die: no value, no exception to look at; PHP unwinds.
+                            *computed = Some(Computed::Exited);
+                            self.abandon(op);
+                            return Outcome::Miss;
+                        }
                         match ExecutorGlobals::take_exception() {
                             Some(ex) => {
                                 let msg = ex
@@ -483,18 +528,18 @@ impl Cache {
 
     /// The shared path of `remember` and `interop`: cache-layer failures never reach the
     /// caller; the computation's own exceptions do.
-    fn cached(&self, request: Result<Request, Error>, compute: &ZendCallable<'_>) -> R<Zval> {
+    fn cached(&self, request: Request, compute: &ZendCallable<'_>) -> R<Zval> {
         let call_direct = |c: &ZendCallable<'_>| -> R<Zval> {
             // A pending exception propagates by itself when we return Err.
             c.try_call(vec![]).map_err(php_err)
         };
-        let request = match request {
-            Ok(r) => r,
-            Err(err) => {
-                self.engine.metrics().record_error(err.kind());
-                return call_direct(compute);
-            }
-        };
+        // A `remember` of a key inside its own computation (in this request) computes directly:
+        // waiting for the single flight or the fill lock would wait on itself.
+        let engine_id = Arc::as_ptr(&self.engine) as usize;
+        if unwind::Computing::contains(engine_id, &request.key) {
+            return call_direct(compute);
+        }
+        let _computing = unwind::Computing::enter(engine_id, &request.key);
         let e = &*self.engine;
         let (mut op, step) = e.get_or_compute(request.clone(), now());
         let mut computed = None;
@@ -508,6 +553,8 @@ impl Cache {
                 return Err(PhpException::from_message(String::new()));
             }
             Some(Computed::Value(z)) => return Ok(z),
+            // The pending unwind-exit is left in place (an `Err` throws nothing over it).
+            Some(Computed::Exited) => return Err(PhpException::from_message(String::new())),
             None => {}
         }
         match outcome {
@@ -518,8 +565,10 @@ impl Cache {
                     let (mut rop, rstep) = e.refresh(request, now());
                     let mut rc = None;
                     let _ = self.drive(&mut rop, rstep, Some(compute), &mut rc);
-                    if let Some(Computed::Threw(_)) = rc {
-                        e.metrics().record_error(ErrorKind::ComputeFailed);
+                    match rc {
+                        Some(Computed::Threw(_)) => e.metrics().record_error(ErrorKind::ComputeFailed),
+                        Some(Computed::Exited) => return Err(PhpException::from_message(String::new())),
+                        _ => {}
                     }
                 }
                 match from_value(&value, Shape::Php) {
@@ -543,6 +592,18 @@ impl Cache {
                 ck_err(ErrorKind::InvalidArgument, "redis must be a \\Redis or \\RedisCluster instance, or null")
             })?),
         };
+        if let Some(r) = &redis
+            && !r.cluster
+            && !r.connected()
+        {
+            return Err(ck_err(
+                ErrorKind::InvalidArgument,
+                "the \\Redis client is not connected: call connect() or pconnect() on it before new Cachekit\\Cache(...)",
+            ));
+        }
+        if let Some(msg) = redis.as_ref().and_then(RedisClient::refused_option) {
+            return Err(ck_err(ErrorKind::InvalidArgument, msg));
+        }
         let empty = ZendHashTable::new();
         let resolved = resolve(options.unwrap_or(&empty))?;
         let preset = resolved.config.intent.name();
@@ -556,7 +617,8 @@ impl Cache {
     }
 
     /// Reads a value; `$default` on a miss (Redis failures and unreadable entries are misses).
-    pub fn get(&self, key: String, default: Option<&Zval>) -> R<Zval> {
+    pub fn get(&self, key: Text, default: Option<&Zval>) -> R<Zval> {
+        let key = key.get("Cachekit\\Cache::get", 1, "key")?;
         let outcome = self.run(self.engine.get(self.request(self.full_key(&key)), now()));
         match outcome {
             Outcome::Hit { value, .. } => from_value(&value, Shape::Php),
@@ -566,7 +628,8 @@ impl Cache {
     }
 
     /// True when `get($key)` would find a value.
-    pub fn has(&self, key: String) -> R<bool> {
+    pub fn has(&self, key: Text) -> R<bool> {
+        let key = key.get("Cachekit\\Cache::has", 1, "key")?;
         let outcome = self.run(self.engine.get(self.request(self.full_key(&key)), now()));
         match outcome {
             Outcome::Hit { .. } => Ok(true),
@@ -576,11 +639,13 @@ impl Cache {
     }
 
     /// Writes a value to L1 and Redis; true when it reached Redis.
-    pub fn set(&self, key: String, value: &Zval, ttl: Option<&Zval>, tags: Option<Vec<String>>) -> R<bool> {
+    pub fn set(&self, key: Text, value: &Zval, ttl: Option<&Zval>, tags: Option<&ZendHashTable>) -> R<bool> {
+        let key = key.get("Cachekit\\Cache::set", 1, "key")?;
+        let tags = args::texts(tags, "Cachekit\\Cache::set", 4, "tags")?;
         let v = to_value(value)?;
         let mut req = self.request(self.full_key(&key));
         req.ttl = ttl_arg(ttl)?;
-        req.tags = tags.unwrap_or_default();
+        req.tags = tags;
         match self.run(self.engine.set(req, &v, now())) {
             Outcome::Stored { redis } => Ok(redis && self.redis.is_some()),
             Outcome::Failed(e) => Err(ck_exception(&e)),
@@ -589,7 +654,8 @@ impl Cache {
     }
 
     /// Deletes a key from L1 and Redis; true when it existed.
-    pub fn delete(&self, key: String) -> R<bool> {
+    pub fn delete(&self, key: Text) -> R<bool> {
+        let key = key.get("Cachekit\\Cache::delete", 1, "key")?;
         match self.run(self.engine.delete(self.request(self.full_key(&key)), now())) {
             Outcome::Deleted { existed } => Ok(existed),
             Outcome::Failed(e) => Err(ck_exception(&e)),
@@ -599,41 +665,34 @@ impl Cache {
 
     /// Returns the cached value of `$key`, or computes, stores and returns it (one computation
     /// per key in this process, and the distributed fill lock across processes).
-    pub fn remember(&self, key: String, ttl: &Zval, compute: ZendCallable) -> R<Zval> {
+    pub fn remember(&self, key: Text, ttl: &Zval, compute: ZendCallable) -> R<Zval> {
+        let key = key.get("Cachekit\\Cache::remember", 1, "key")?;
         let ttl = ttl_arg(Some(ttl))?;
         let mut req = self.request(self.full_key(&key));
         req.ttl = ttl;
-        self.cached(Ok(req), &compute)
+        self.cached(req, &compute)
     }
 
     /// An interop/v1 entry shared with every cachekit SDK: key
     /// `{namespace}:{operation}:{hash of $args}`, canonical MessagePack value.
     pub fn interop(
         &self,
-        namespace: String,
-        operation: String,
+        namespace: Text,
+        operation: Text,
         args: &Zval,
         compute: ZendCallable,
         ttl: Option<&Zval>,
     ) -> R<Zval> {
+        let namespace = namespace.get("Cachekit\\Cache::interop", 1, "namespace")?;
+        let operation = operation.get("Cachekit\\Cache::interop", 2, "operation")?;
         ck(keys::validate_segment("namespace", &namespace))?;
         ck(keys::validate_segment("operation", &operation))?;
         let ttl = ttl_arg(ttl)?;
-        let request = (|| -> Result<Request, Error> {
-            let list = match args.dereference().array() {
-                Some(a) => a
-                    .values()
-                    .map(|v| {
-                        to_value(v).map_err(|_| Error::new(ErrorKind::UnsupportedType, "an argument cannot be hashed"))
-                    })
-                    .collect::<Result<Vec<Value>, Error>>()?,
-                None => return Err(Error::new(ErrorKind::InvalidArgument, "args must be an array")),
-            };
-            let key = keys::interop_key(&namespace, &operation, &list)?;
-            let mut r = Request::new(key).mode(Mode::Interop).namespace(namespace.clone());
-            r.ttl = ttl;
-            Ok(r)
-        })();
+        // The same arguments as Protocol::interopKey: a list (an associative array's keys would
+        // be dropped from the hash), of values the canonical encoding can say.
+        let key = ck(keys::interop_key(&namespace, &operation, &crate::protocol::list(args)?))?;
+        let mut request = Request::new(key).mode(Mode::Interop).namespace(namespace);
+        request.ttl = ttl;
         self.cached(request, &compute)
     }
 
@@ -641,11 +700,16 @@ impl Cache {
     /// namespace (`{namespace}:*`) and/or tags, in L1 and Redis; returns Redis keys deleted.
     pub fn invalidate(
         &self,
-        namespace: Option<String>,
-        tags: Option<Vec<String>>,
-        key: Option<String>,
-        interop_namespace: Option<String>,
+        namespace: Option<Text>,
+        tags: Option<&ZendHashTable>,
+        key: Option<Text>,
+        interop_namespace: Option<Text>,
     ) -> R<i64> {
+        const F: &str = "Cachekit\\Cache::invalidate";
+        let namespace = args::opt(namespace, F, 1, "namespace")?;
+        let tags = args::texts(tags, F, 2, "tags")?;
+        let key = args::opt(key, F, 3, "key")?;
+        let interop_namespace = args::opt(interop_namespace, F, 4, "interop_namespace")?;
         let mut targets = Vec::new();
         if let Some(k) = key {
             targets.push(Invalidate::Key(self.full_key(&k)));
@@ -656,7 +720,7 @@ impl Cache {
         if let Some(ns) = interop_namespace {
             targets.push(Invalidate::Namespace { name: ns, mode: Some(Mode::Interop) });
         }
-        for t in tags.unwrap_or_default() {
+        for t in tags {
             targets.push(Invalidate::Tag(t));
         }
         if targets.is_empty() {
@@ -741,8 +805,8 @@ impl Cache {
     }
 
     /// The Redis key of a direct key: `ns:{namespace}:{key}` when the cache has a namespace.
-    pub fn key_for(&self, key: String) -> String {
-        self.full_key(&key)
+    pub fn key_for(&self, key: Text) -> R<String> {
+        Ok(self.full_key(&key.get("Cachekit\\Cache::keyFor", 1, "key")?))
     }
 }
 

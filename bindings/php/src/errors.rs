@@ -7,7 +7,8 @@ use cachekit::{Error, ErrorKind};
 use ext_php_rs::class::RegisteredClass;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
-use ext_php_rs::zend::ce;
+use ext_php_rs::types::Zval;
+use ext_php_rs::zend::{ExecutorGlobals, ce};
 
 /// Base class of every cachekit exception; `getCode()` is the core's stable error code.
 #[php_class]
@@ -57,6 +58,70 @@ pub struct BackendException;
 #[php(extends(CkException))]
 #[derive(Default)]
 pub struct InternalException;
+
+/// Runs `\Exception::__construct($message, $code, $previous)` on the object being constructed
+/// (`$this` of the running constructor), so the classes construct like any PHP exception.
+fn construct_exception(message: String, code: i64, previous: Option<&Zval>) -> R<()> {
+    let this = {
+        let eg = ExecutorGlobals::get();
+        // SAFETY: inside a constructor EG(current_execute_data) is its frame, whose `This`
+        // holds the object being constructed.
+        unsafe { eg.current_execute_data.as_ref() }
+            .and_then(|f| f.This.object())
+            .map(|o| std::ptr::from_ref(o).cast_mut())
+    };
+    let Some(this) = this else {
+        return Err(PhpException::new("no object to construct".to_owned(), 0, ce::error()));
+    };
+    let mut params = [Zval::new(), Zval::new(), Zval::new()];
+    params[0].set_string(&message, false).map_err(|e| PhpException::from_message(e.to_string()))?;
+    params[1].set_long(code);
+    let mut count = 2;
+    if let Some(p) = previous {
+        params[2] = p.dereference().shallow_clone();
+        count = 3;
+    }
+    let mut retval = Zval::new();
+    // SAFETY: the constructor of \Exception is a live internal function; `this` is a live
+    // object of a subclass; the parameters outlive the call.
+    unsafe {
+        let ctor = ce::exception().constructor;
+        ext_php_rs::ffi::zend_call_known_function(
+            ctor,
+            this,
+            (*this).ce,
+            &raw mut retval,
+            count,
+            params.as_mut_ptr(),
+            std::ptr::null_mut(),
+        );
+    }
+    Ok(())
+}
+
+macro_rules! constructible {
+    ($($ty:ident),*) => {$(
+        #[php_impl]
+        impl $ty {
+            /// As `\Exception::__construct`: message, code, previous throwable.
+            #[php(defaults(message = "\"\"", code = 0))]
+            pub fn __construct(message: String, code: i64, previous: Option<&Zval>) -> R<$ty> {
+                construct_exception(message, code, previous)?;
+                Ok($ty)
+            }
+        }
+    )*};
+}
+
+constructible!(
+    CkException,
+    UsageException,
+    UnsupportedTypeException,
+    DecodeException,
+    CryptoException,
+    BackendException,
+    InternalException
+);
 
 /// The PHP exception for a core error: class by category, code = stable code, message
 /// `"{name}: {message}"`.

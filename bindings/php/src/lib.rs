@@ -4,10 +4,12 @@
 
 #![cfg_attr(windows, feature(abi_vectorcall))]
 
+pub mod args;
 pub mod cache;
 pub mod errors;
 pub mod protocol;
 pub mod redis_io;
+pub mod unwind;
 pub mod value;
 pub mod wrappers;
 
@@ -20,9 +22,17 @@ pub fn version() -> &'static str {
     cachekit::VERSION
 }
 
+/// Request shutdown: forgets this request's in-progress `remember`/`interop` keys (a bailout
+/// already abandoned their operations; this only guarantees the next request starts clean).
+extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
+    unwind::Computing::clear();
+    0
+}
+
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
+        .request_shutdown_function(request_shutdown)
         .class::<errors::CkException>()
         .class::<errors::UsageException>()
         .class::<errors::UnsupportedTypeException>()

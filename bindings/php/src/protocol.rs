@@ -17,7 +17,8 @@ use crate::cache::master_key;
 use crate::errors::{R, ck, ck_err};
 use crate::value::{Shape, from_value, php_err, to_value};
 
-fn list(args: &Zval) -> R<Vec<Value>> {
+/// Interop arguments: a PHP list (an empty array included); anything else is refused.
+pub(crate) fn list(args: &Zval) -> R<Vec<Value>> {
     match to_value(args)? {
         Value::Array(a) => Ok(a),
         Value::Map(m) if m.is_empty() => Ok(Vec::new()),

@@ -13,6 +13,12 @@ const PIPELINE: i64 = 2;
 /// phpredis' `Redis::OPT_READ_TIMEOUT`.
 const OPT_READ_TIMEOUT: i64 = 3;
 
+/// phpredis options that change the bytes or key names reaching Redis, with their neutral
+/// value: cachekit writes its own entry format under full key names (SCAN patterns included),
+/// so a client with any of them set stores what other SDKs cannot read.
+const REFUSED_OPTIONS: [(i64, &str, &str); 3] =
+    [(1, "OPT_SERIALIZER", "::SERIALIZER_NONE"), (7, "OPT_COMPRESSION", "::COMPRESSION_NONE"), (2, "OPT_PREFIX", "")];
+
 /// `ini_get('default_socket_timeout')` in seconds (a day when it is not positive: infinite).
 fn default_socket_timeout() -> f64 {
     ext_php_rs::types::ZendCallable::try_from_name("ini_get")
@@ -111,6 +117,33 @@ impl RedisClient {
         Some(c)
     }
 
+    /// The first client option cachekit cannot work with (serializer, compression, key
+    /// prefix), as the message of the `UsageException` the cache throws; `None` when none is set.
+    pub fn refused_option(&self) -> Option<String> {
+        let class = if self.cluster { "RedisCluster" } else { "Redis" };
+        REFUSED_OPTIONS.iter().find_map(|(opt, name, neutral)| {
+            let v = self.call("getOption", vec![opt]).ok()?;
+            let shown = match v.get_type() {
+                DataType::Long if v.long() != Some(0) => v.long().unwrap_or_default().to_string(),
+                DataType::String if !v.str().unwrap_or_default().is_empty() => {
+                    format!("{:?}", v.str().unwrap_or_default())
+                }
+                _ => return None,
+            };
+            let neutral = if neutral.is_empty() { "''".to_owned() } else { format!("{class}{neutral}") };
+            Some(format!(
+                "the phpredis client has {class}::{name} set ({shown}); cachekit stores its own format under \
+                 full key names, readable by every SDK, so give the cache a client without it \
+                 (setOption({class}::{name}, {neutral}), or a separate connection)"
+            ))
+        })
+    }
+
+    /// True when the client had a connection when the cache wrapped it (its endpoint is known).
+    pub fn connected(&self) -> bool {
+        self.endpoint.is_some()
+    }
+
     fn object(&self) -> &ZendObject {
         self.obj.object().expect("a phpredis object")
     }
@@ -163,7 +196,7 @@ impl RedisClient {
     /// credentials and database.
     fn reconnect(&self) -> Result<(), String> {
         let Some([host, port, timeout, auth, db]) = &self.endpoint else {
-            return Err("Connection lost (no endpoint to reconnect to)".to_owned());
+            return Err("the \\Redis client was never connected (call connect() or pconnect() on it)".to_owned());
         };
         let db = db.long().unwrap_or(0);
         let _ = self.call("close", vec![]);
@@ -189,12 +222,18 @@ impl RedisClient {
         if self.cluster || timeout_ms == 0 {
             return self.execute(cmd);
         }
-        let mut user = self.call("getOption", vec![&OPT_READ_TIMEOUT]).ok().and_then(|z| z.double()).unwrap_or(0.0);
-        if user <= 0.0 {
-            // 0 = "not set": the stream then waits default_socket_timeout. Setting 0 back
-            // would mean "time out at once", so the restored value is that effective one.
-            user = default_socket_timeout();
-        }
+        let original = self.call("getOption", vec![&OPT_READ_TIMEOUT]).ok().and_then(|z| z.double()).unwrap_or(0.0);
+        // Negative = no timeout (phpredis blocks); 0 = "not set": the stream then waits
+        // default_socket_timeout, and setting 0 back would mean "time out at once", so that
+        // one alone is restored as the effective value. Every other value is restored exactly.
+        let (user, restore) = if original < 0.0 {
+            (f64::INFINITY, original)
+        } else if original == 0.0 {
+            let d = default_socket_timeout();
+            (d, d)
+        } else {
+            (original, original)
+        };
         let adaptive = timeout_ms as f64 / 1000.0;
         let applied = user.min(adaptive);
         let set = (applied - user).abs() > f64::EPSILON
@@ -203,7 +242,7 @@ impl RedisClient {
         let reply = self.execute(cmd);
         let elapsed = started.elapsed().as_secs_f64();
         if set {
-            let _ = self.call("setOption", vec![&OPT_READ_TIMEOUT, &user]);
+            let _ = self.call("setOption", vec![&OPT_READ_TIMEOUT, &restore]);
         }
         match reply {
             Reply::Error(_) if set && elapsed >= applied * 0.9 => Reply::Timeout,

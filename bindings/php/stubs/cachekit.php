@@ -13,47 +13,56 @@ function version(): string {}
 /**
  * Base class of every cachekit exception. `getCode()` is the core's stable error code
  * (core/src/error.rs); the message starts with the machine name (`"invalid_ttl: ..."`).
- * Instances are created by the extension only.
  */
 class Exception extends \Exception
 {
-    public function __construct() {}
+    /**
+     * As `\Exception::__construct` (subclasses and user code may construct these).
+     * @param ?\Throwable $previous
+     */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Usage errors, codes 100–109: bad argument, TTL, key segment, value. */
 class UsageException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** A value that cannot be cached (objects, closures, resources): code 103 `unsupported_type`. */
 class UnsupportedTypeException extends UsageException
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Decode and integrity errors, codes 200–221. */
 class DecodeException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Crypto errors, codes 300–307 (bad master key or keyring, `decryption_failed` with `fail_closed`). */
 class CryptoException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** Backend errors, codes 400–406 (Redis unavailable, breaker open, a shared computation failed). */
 class BackendException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** A bug in cachekit, code 500. */
 class InternalException extends Exception
 {
-    public function __construct() {}
+    /** As `\Exception::__construct`. @param ?\Throwable $previous */
+    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 }
 
 /** A byte string (`bytes`), even when it is valid UTF-8. */
@@ -149,8 +158,9 @@ class Map
 class Cache
 {
     /**
-     * @param \Redis|\RedisCluster|null $redis a connected phpredis client (no serializer or
-     *   compression option set); null for an L1-only cache
+     * @param \Redis|\RedisCluster|null $redis a connected phpredis client without
+     *   OPT_SERIALIZER, OPT_COMPRESSION or OPT_PREFIX (refused: cachekit writes its own format
+     *   under full key names); null for an L1-only cache
      * @param array{
      *   preset?: 'minimal'|'production'|'secure'|'io',
      *   namespace?: string,
@@ -171,7 +181,7 @@ class Cache
      *   tag_prefix?: string,
      *   follower_wait_ms?: int,
      * }|null $options
-     * @throws UsageException for an unknown or invalid option
+     * @throws UsageException for an unknown or invalid option, or a client option set above
      * @throws CryptoException for a bad master key, or the secure preset without one
      */
     public function __construct(mixed $redis = null, ?array $options = null) {}

@@ -128,6 +128,27 @@ final class CacheTest extends TestCase
         $this->assertSame(7, $c->remember('boom', 60, fn() => 7));
     }
 
+    public function testReentrantRememberOfTheSameKeyComputesDirectly(): void
+    {
+        foreach ([[], ['lock' => false], ['follower_wait_ms' => 100]] as $opts) {
+            $c = $this->cache($opts);
+            $t = microtime(true);
+            $v = $c->remember('k', 60, fn() => 'outer:' . $c->remember('k', 60, fn() => 'inner'));
+            $this->assertSame('outer:inner', $v, json_encode($opts));
+            $this->assertLessThan(1.0, microtime(true) - $t, 'no wait on its own flight or lock: ' . json_encode($opts));
+            $this->assertSame('outer:inner', $c->get('k'), 'the outer value is the one cached');
+            $ns = 'reent' . bin2hex(random_bytes(3));
+            $t = microtime(true);
+            $v = $c->interop($ns, 'op', [1], fn() => 'o:' . $c->interop($ns, 'op', [1], fn() => 'i'));
+            $this->assertSame('o:i', $v);
+            $this->assertLessThan(1.0, microtime(true) - $t, 'interop: no wait on itself');
+        }
+        // Afterwards the key is an ordinary key again: a new computation is single-flighted.
+        $c = $this->cache();
+        $this->assertSame(1, $c->remember('x', 60, fn() => 1));
+        $this->assertSame(1, $c->remember('x', 60, fn() => 2));
+    }
+
     public function testRememberReturnsUncacheableValuesWithoutCaching(): void
     {
         $c = $this->cache();
@@ -201,6 +222,45 @@ final class CacheTest extends TestCase
         $c->interop('Bad Namespace', 'op', [], fn() => 1);
     }
 
+    public function testInteropRefusesArgumentsInteropKeyRefuses(): void
+    {
+        $c = $this->cache();
+        $ns = 'args' . bin2hex(random_bytes(3));
+        $bad = [
+            'associative' => ['id' => 1],
+            'not an array' => 'scalar',
+            'object' => [new \stdClass()],
+            'bad uuid' => [new \Cachekit\Uuid('zzz')],
+        ];
+        foreach ($bad as $what => $args) {
+            $expected = null;
+            try {
+                \Cachekit\Protocol::interopKey($ns, 'op', $args);
+            } catch (\Cachekit\Exception $e) {
+                $expected = $e;
+            }
+            $this->assertNotNull($expected, "Protocol::interopKey refuses $what");
+            $calls = 0;
+            try {
+                $c->interop($ns, 'op', $args, function () use (&$calls) {
+                    $calls++;
+                    return 1;
+                });
+                $this->fail("interop must refuse $what");
+            } catch (\Cachekit\Exception $e) {
+                $this->assertSame(get_class($expected), get_class($e), $what);
+                $this->assertSame($expected->getMessage(), $e->getMessage(), $what);
+                $this->assertSame($expected->getCode(), $e->getCode(), $what);
+            }
+            $this->assertSame(0, $calls, "$what: the computation does not run");
+        }
+        $this->assertSame([], $this->redis->keys("$ns:*"));
+        // Lists (empty included) are fine.
+        $this->assertSame(1, $c->interop($ns, 'op', [], fn() => 1));
+        $this->assertSame(2, $c->interop($ns, 'op', [['id' => 1]], fn() => 2));
+        $this->assertSame(3, $c->interop($ns, 'op', [['org' => 1]], fn() => 3), 'map args keep their keys');
+    }
+
     public function testNamespaceInvalidationReachesEveryMaster(): void
     {
         $ns = Support::unique('spread');
@@ -243,6 +303,19 @@ final class CacheTest extends TestCase
         $this->assertContains($r->getOption(\Redis::OPT_READ_TIMEOUT), [$before, (float) ini_get('default_socket_timeout')]);
         $this->assertStringContainsString('cachekit_errors_total{kind="timeout"} 1', $c->metrics());
         fclose($srv);
+    }
+
+    public function testUserReadTimeoutIsRestoredExactly(): void
+    {
+        Support::skipInClusterMode($this);
+        foreach ([-1.0, 2.5, 0.25] as $t) {
+            $r = Support::redis();
+            $r->setOption(\Redis::OPT_READ_TIMEOUT, $t);
+            $c = new Cache($r, ['namespace' => Support::unique('rto'), 'timeout' => ['min_ms' => 50, 'max_ms' => 150]]);
+            $this->assertTrue($c->set('k', 1));
+            $this->assertSame(1, $c->remember('r', 60, fn() => 1));
+            $this->assertSame($t, $r->getOption(\Redis::OPT_READ_TIMEOUT), "read timeout $t kept");
+        }
     }
 
     public function testStampedeOf50ProcessesComputesOnce(): void
@@ -374,6 +447,94 @@ final class CacheTest extends TestCase
         }
         $this->expectException(\Cachekit\UsageException::class);
         new Cache(new \stdClass());
+    }
+
+    public function testClientOptionsThatChangeWhatReachesRedisAreRefused(): void
+    {
+        $class = Support::clusterSeeds() === null ? 'Redis' : 'RedisCluster';
+        $cases = [
+            [\Redis::OPT_PREFIX, 'app1:', 'OPT_PREFIX', ''],
+            [\Redis::OPT_SERIALIZER, \Redis::SERIALIZER_PHP, 'OPT_SERIALIZER', \Redis::SERIALIZER_NONE],
+            [\Redis::OPT_SERIALIZER, \Redis::SERIALIZER_JSON, 'OPT_SERIALIZER', \Redis::SERIALIZER_NONE],
+            [\Redis::OPT_COMPRESSION, \Redis::COMPRESSION_LZF, 'OPT_COMPRESSION', \Redis::COMPRESSION_NONE],
+        ];
+        if (defined('Redis::SERIALIZER_IGBINARY')) {
+            $cases[] = [\Redis::OPT_SERIALIZER, \Redis::SERIALIZER_IGBINARY, 'OPT_SERIALIZER', \Redis::SERIALIZER_NONE];
+        }
+        foreach ($cases as [$opt, $value, $name, $neutral]) {
+            $r = Support::redis();
+            $this->assertTrue($r->setOption($opt, $value));
+            try {
+                new Cache($r, ['namespace' => Support::unique('opt')]);
+                $this->fail("$name must be refused");
+            } catch (\Cachekit\UsageException $e) {
+                $this->assertSame(100, $e->getCode());
+                $this->assertStringContainsString("$class::$name", $e->getMessage());
+                $this->assertStringContainsString('setOption', $e->getMessage());
+            }
+            $r->setOption($opt, $neutral);
+            $c = new Cache($r, ['namespace' => Support::unique('opt'), 'l1' => false]);
+            $this->assertTrue($c->set('k', ['x' => 1]));
+            $this->assertSame(['x' => 1], $c->get('k'));
+        }
+    }
+
+    public function testKeyArgumentsFollowPhpStringParameterRules(): void
+    {
+        $c = $this->cache(['l1' => false]);
+        $ns = $c->health()['namespace'];
+        // Weak mode (a file without strict_types): ints and floats convert as strval() does.
+        require_once __DIR__ . '/fixtures/weak_calls.php';
+        $this->assertSame(['int key', 'int key', true, "ns:$ns:1.5", "ns:$ns:1.0E+25", 'r', 2], weak_calls($c));
+        // Strict mode (this file) and values no mode converts: PHP's standard TypeError.
+        $calls = [
+            ['get', fn() => $c->get(123), 'Argument #1 ($key) must be of type string, int given'],
+            ['keyFor', fn() => $c->keyFor(1.5), 'Argument #1 ($key) must be of type string, float given'],
+            ['delete', fn() => $c->delete([]), 'Argument #1 ($key) must be of type string, array given'],
+            ['set', fn() => $c->set('k', 1, tags: [1]), 'Argument #4 ($tags) must contain only strings, int given'],
+            ['invalidate', fn() => $c->invalidate(namespace: 5), 'Argument #1 ($namespace) must be of type string, int given'],
+            ['remember', fn() => $c->remember(new \stdClass(), 1, fn() => 1), 'Argument #1 ($key) must be of type string, stdClass given'],
+        ];
+        foreach ($calls as [$m, $f, $msg]) {
+            try {
+                $f();
+                $this->fail("$m must throw");
+            } catch (\TypeError $e) {
+                $this->assertSame("Cachekit\\Cache::$m(): $msg", $e->getMessage());
+            }
+        }
+        // Keys are text in the core and every SDK: bytes that are not UTF-8 are refused.
+        foreach ([fn() => $c->get("\xff\x00"), fn() => $c->set('k', 1, tags: ["\xfe"]), fn() => $c->invalidate(namespace: "\xff"), fn() => $c->keyFor("a\xc3")] as $f) {
+            try {
+                $f();
+                $this->fail('non-UTF-8 must throw');
+            } catch (\Cachekit\UsageException $e) {
+                $this->assertSame(105, $e->getCode());
+                $this->assertStringContainsString('must be UTF-8 text', $e->getMessage());
+            }
+        }
+        $this->assertSame("ns:$ns:héllo", $c->keyFor('héllo'));
+    }
+
+    public function testErrorMessagesNameTheProblem(): void
+    {
+        $cases = [
+            [fn() => new Cache(null, ['ttl_refresh' => ['thresold' => 0.5]]), \Cachekit\UsageException::class, 'unknown ttl_refresh option "thresold" (expected one of: threshold)'],
+            [fn() => new Cache(null, ['early_refresh' => ['b' => 1]]), \Cachekit\UsageException::class, 'unknown early_refresh option "b"'],
+            [fn() => new Cache(null, ['breaker' => ['x' => 1]]), \Cachekit\UsageException::class, 'unknown breaker option "x"'],
+            [fn() => new Cache(null, ['encryption' => ['master_key' => 12345]]), \Cachekit\CryptoException::class, 'a master key must be a string of 64 hex digits or 32 bytes, got int'],
+            [fn() => new Cache(new \Redis()), \Cachekit\UsageException::class, 'the \\Redis client is not connected: call connect() or pconnect()'],
+            [fn() => (new Cache(null))->set('u', new \Cachekit\Uuid('550e8400-e29b-41d4-a716-446655440000')), \Cachekit\UnsupportedTypeException::class, 'a uuid has no StandardSerializer form'],
+        ];
+        foreach ($cases as [$f, $class, $msg]) {
+            try {
+                $f();
+                $this->fail("expected $class: $msg");
+            } catch (\Cachekit\Exception $e) {
+                $this->assertInstanceOf($class, $e);
+                $this->assertStringContainsString($msg, $e->getMessage());
+            }
+        }
     }
 
     public function testLockOptionAndEarlyRefresh(): void
