@@ -1143,6 +1143,18 @@ typedef struct ck_step {
    * `CK_ACTION_DONE`: the outcome.
    */
   struct ck_outcome outcome;
+  /**
+   * A cache-layer failure the op took in its stride during this call, for your log (it is
+   * counted in the engine's metrics either way): an entry it read but could not decode,
+   * verify or decrypt (a miss), a computed value it could not encode (not cached), an entry
+   * L1 could not keep, a fill lock given up on, or a command refused by the circuit breaker
+   * (`CK_CIRCUIT_OPEN`) or backpressure (`CK_OVERLOADED`). `CK_OK` when there was none.
+   */
+  ck_result failure;
+  /**
+   * The failure's message (NUL-terminated, valid until the next call on the op), or NULL.
+   */
+  const char *failure_message;
 } ck_step;
 
 /**

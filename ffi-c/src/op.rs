@@ -264,6 +264,14 @@ pub struct ck_step {
     pub sleep_token: u64,
     /// `CK_ACTION_DONE`: the outcome.
     pub outcome: ck_outcome,
+    /// A cache-layer failure the op took in its stride during this call, for your log (it is
+    /// counted in the engine's metrics either way): an entry it read but could not decode,
+    /// verify or decrypt (a miss), a computed value it could not encode (not cached), an entry
+    /// L1 could not keep, a fill lock given up on, or a command refused by the circuit breaker
+    /// (`CK_CIRCUIT_OPEN`) or backpressure (`CK_OVERLOADED`). `CK_OK` when there was none.
+    pub failure: ck_result,
+    /// The failure's message (NUL-terminated, valid until the next call on the op), or NULL.
+    pub failure_message: *const c_char,
 }
 
 impl ck_command {
@@ -315,6 +323,8 @@ impl ck_step {
                 error: CK_OK,
                 error_message: std::ptr::null(),
             },
+            failure: CK_OK,
+            failure_message: std::ptr::null(),
         }
     }
 }
@@ -545,6 +555,11 @@ impl ck_op {
         if !self.store.wake.is_empty() {
             out.wake = self.store.wake.as_ptr();
             out.wake_len = self.store.wake.len();
+        }
+        // A failure the engine absorbed comes first; a refusal otherwise (both are counted).
+        if let Some(e) = self.op.take_absorbed().or_else(|| self.op.take_rejected()) {
+            out.failure = ck_result::from(e.code());
+            out.failure_message = self.store.text(e.to_string().as_bytes()).0;
         }
         match step.action {
             Action::Send(cmd) => {

@@ -330,8 +330,19 @@ typedef struct {
 
 /* Runs `op` from `step` to DONE; sleeping advances the clock to the deadline. Returns the
  * DONE step (its borrowed pointers valid until the op is freed; free outcome.value). */
+/* Failures the steps reported (ck_step.failure), and the last one's code. */
+static int g_step_failures;
+static ck_result g_last_failure;
+
 static ck_step run(ck_op *op, ck_step step, fake_redis *r, uint64_t *clock, computer *c) {
   for (int guard = 0; guard < 10000; guard++) {
+    if (step.failure != CK_OK) {
+      EXPECT(step.failure_message && *step.failure_message);
+      g_step_failures++;
+      g_last_failure = step.failure;
+    } else {
+      EXPECT(step.failure_message == NULL);
+    }
     for (size_t i = 0; i < step.wake_len; i++)
       if (c && c->n_woken < 64) c->woken[c->n_woken++] = step.wake[i];
     ck_step next;
@@ -883,8 +894,11 @@ static void garbage_replies(void) {
     fill_random(junk, sizeof junk);
     set_string(&r, "g", junk, 1 + rnd() % sizeof junk, -1);
     r.log_n = 0;
+    int failures = g_step_failures;
     result out = call(e, GET, &q, &r, &clock, NULL);
     EXPECT(out.kind == CK_OUTCOME_MISS);
+    EXPECT(g_step_failures == failures + 1); /* the step says why, for the caller's log */
+    EXPECT(g_last_failure >= 200 && g_last_failure < 400); /* a decode or crypto code */
     EXPECT_LOG(&r, "GET", "DEL");
     EXPECT(find(&r, "g", 1) == NULL);
   }
