@@ -43,7 +43,7 @@ export interface CacheOptions {
   preset?: Preset;
   /** An ioredis `Redis`/`Cluster`, a node-redis v5/v6 client or cluster (connected), a URL,
    * or `false` for L1-only. Default: `CACHEKIT_REDIS_URL`, then `REDIS_URL`, else L1-only. */
-  redis?: RedisClientLike | RedisAdapter | string | false | null;
+  redis?: RedisClientLike | RedisAdapter<Uint8Array> | string | false | null;
   /** Namespace of the keys this cache writes: `ns:{namespace}:…` for direct keys and the
    * default namespace of `wrap`. */
   namespace?: string;
