@@ -154,6 +154,14 @@ class Map
  * The engine (L1, circuit breaker, single flight, metrics) lives per worker process and is
  * shared by every Cache built with the same options and Redis server, so under PHP-FPM it
  * survives across requests.
+ *
+ * L1 is NOT invalidated by other processes: another worker's set(), delete() or invalidate()
+ * (tags included) reaches Redis and its own L1 only, so this worker may serve its L1 copy until
+ * it expires (the entry's TTL minus one second). Use short TTLs, or `'l1' => false`, where
+ * that staleness matters.
+ *
+ * The module is named `cachekit-php`: extension_loaded('cachekit-php'), php --re cachekit-php,
+ * composer "ext-cachekit-php".
  */
 class Cache
 {
@@ -188,9 +196,12 @@ class Cache
 
     /**
      * Reads a value; `$default` on a miss. Redis failures and unreadable entries (corrupt,
-     * wrong key) are misses, counted in the metrics.
-     * @throws UsageException
-     * @throws CryptoException `decryption_failed` with the `fail_closed` option
+     * wrong key) are misses, counted in the metrics; unreadable entries are deleted unless the
+     * `delete_unreadable` option is false.
+     * @throws UsageException for a key that is not UTF-8 text
+     * @throws \TypeError for a key that is not a string (ints and floats convert in weak mode)
+     * @throws CryptoException `decryption_failed` with the `fail_closed` option (which affects
+     *   get() and has() only)
      */
     public function get(string $key, mixed $default = null): mixed {}
 
@@ -215,7 +226,9 @@ class Cache
     /**
      * Returns the cached value, or runs `$compute` once (single flight in this process and the
      * distributed fill lock across processes), stores and returns its result. Cache-layer
-     * failures never reach the caller; exceptions of `$compute` do.
+     * failures never reach the caller; exceptions of `$compute` do. Inside its own `$compute`,
+     * a remember() of the same key computes directly; exit() or a fatal error in `$compute`
+     * abandons the computation (nothing is left locked).
      * @template T
      * @param int|float|'never'|null $ttl
      * @param callable(): T $compute
@@ -232,7 +245,9 @@ class Cache
      * @param callable(): T $compute
      * @param int|float|'never'|null $ttl
      * @return T
-     * @throws UsageException for an invalid namespace or operation
+     * @throws UsageException for an invalid namespace or operation, or `$args` that is not a
+     *   list (as Protocol::interopKey: an associative array's keys would be lost)
+     * @throws UnsupportedTypeException for an argument that cannot be hashed
      */
     public function interop(string $namespace, string $operation, mixed $args, callable $compute, mixed $ttl = null): mixed {}
 
