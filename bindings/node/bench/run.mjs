@@ -37,7 +37,7 @@ const BEFORE = [
   '  decoded value, and 8.1–8.9× before the fast paths of issue 6. The row',
   '  "every hit decoded" is the same call with `l1: {decodedBytes: 0}`, that is, without kept',
   '  values (README, "Repeated L1 hits").',
-  '- **L2 hit ≤ 1.15×: not reliably met.** The table\'s run (2026-12-07, ~100 µs round trip) gave 1.10×. Six',
+  '- **L2 hit ≤ 1.15×: not reliably met.** The table\'s run (2026-12-07, ~90 µs round trip) gave 1.10×. Six',
   '  interleaved runs against the build before its driver change (below) gave 1.05–1.16× for',
   '  this build and 1.11–1.20× for that one, at loopback round trips of 87–100 µs; earlier',
   '  builds gave 1.11–1.25×. The figures behind that:',
