@@ -54,7 +54,7 @@ use crate::ttl::{Intent, Ttl, TtlRefresh};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use command::{Command, Reply};
-pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken, check_tags};
+pub use op::{Action, Invalidate, Op, Outcome, Request, Source, Step, WaitToken};
 pub use ops::Ops;
 pub use pins::{L1Hit, PinToken, Pins, token_from_js};
 

@@ -57,28 +57,13 @@ impl Request {
         self.tags = tags;
         self
     }
-    /// The rules a request's parts follow beyond their types: at most
-    /// [`MAX_TAGS`](crate::l1::MAX_TAGS) tags, none empty (an empty tag would index the bare
-    /// tag prefix). Bindings call it while reading a request, for an error at the call; the
-    /// engine refuses a write that breaks it (`invalid_argument`).
+    /// The rules a request's parts follow beyond their types: its tags
+    /// ([`check_tags`](crate::l1::check_tags), shared with L1). Bindings call it while reading a
+    /// request, for an error at the call; the engine refuses a write that breaks it
+    /// (`invalid_argument`).
     pub fn check(&self) -> crate::error::Result<()> {
-        check_tags(&self.tags)
+        crate::l1::check_tags(&self.tags)
     }
-}
-
-/// [`Request::check`]'s tag rules, for bindings that read tags before building the request.
-pub fn check_tags<S: AsRef<str>>(tags: &[S]) -> crate::error::Result<()> {
-    use crate::l1::MAX_TAGS;
-    if tags.len() > MAX_TAGS {
-        return Err(Error::new(
-            ErrorKind::InvalidArgument,
-            format!("at most {MAX_TAGS} tags per entry, got {}", tags.len()),
-        ));
-    }
-    if tags.iter().any(|t| t.as_ref().is_empty()) {
-        return Err(Error::new(ErrorKind::InvalidArgument, "tags must not be empty strings"));
-    }
-    Ok(())
 }
 
 /// What to invalidate.
@@ -509,12 +494,13 @@ impl Op {
             return self.bug(engine, now, "on_reply without an outstanding command");
         };
         self.settle(engine, sent, &reply, now);
-        if reply.error_class() == Some(crate::breaker::ErrorClass::Permanent) && self.phase == Phase::Tag {
+        let class = reply.error_class();
+        if class == Some(crate::breaker::ErrorClass::Permanent) && self.phase == Phase::Tag {
             // Redis refused one tag set's commands (a key of the wrong type; EXPIRE NX/GT before
             // Redis 7.0): the binding reports it, and the entry's other tags still get theirs.
             return self.run(engine, now);
         }
-        if let Some(class) = reply.error_class() {
+        if let Some(class) = class {
             let kind = class.error_kind();
             let e = Error::new(
                 kind,
@@ -742,6 +728,13 @@ impl Op {
             engine.metrics.record_error(e.kind());
             self.absorbed = Some(e);
         }
+    }
+
+    /// The `EX` the entry is written with: its TTL plus the stale-while-revalidate grace,
+    /// capped where Redis would refuse the expiry; `None` for an entry that never expires.
+    fn stored_ttl_secs(&self, engine: &Engine) -> Option<u64> {
+        let grace = engine.config.stale_while_revalidate.unwrap_or(0);
+        self.ttl.secs().map(|s| s.saturating_add(grace).min(crate::ttl::MAX_TTL_SECS))
     }
 
     /// Asks breaker and limiter for permission to send `command`.
@@ -1102,23 +1095,16 @@ impl Op {
                         self.phase = Phase::Release;
                         continue;
                     };
-                    let grace = engine.config.stale_while_revalidate.unwrap_or(0);
-                    Command::Set {
-                        key: self.key.clone(),
-                        value,
-                        // Capped where Redis would refuse the expiry.
-                        ttl_secs: self.ttl.secs().map(|s| s.saturating_add(grace).min(crate::ttl::MAX_TTL_SECS)),
-                    }
+                    Command::Set { key: self.key.clone(), value, ttl_secs: self.stored_ttl_secs(engine) }
                 }
                 Phase::Tag => {
                     let Some(tag) = self.pending_tags.pop() else {
                         self.phase = Phase::Release;
                         continue;
                     };
-                    // The set outlives this member (its stale grace included) by a minute.
-                    let grace = engine.config.stale_while_revalidate.unwrap_or(0);
-                    let ttl_secs = self.ttl.secs().map_or(super::command::TAG_SET_NEVER_SECS, |s| {
-                        s.saturating_add(grace).saturating_add(60).min(crate::ttl::MAX_TTL_SECS)
+                    // The set outlives this member (as stored: its stale grace included) by a minute.
+                    let ttl_secs = self.stored_ttl_secs(engine).map_or(super::command::TAG_SET_NEVER_SECS, |s| {
+                        s.saturating_add(60).min(crate::ttl::MAX_TTL_SECS)
                     });
                     Command::SAdd {
                         key: format!("{}{tag}", engine.config.tag_prefix),

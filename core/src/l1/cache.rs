@@ -6,7 +6,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use super::bytes::EntryBytes;
-use super::config::{L1Config, MAX_TAGS};
+use super::config::{L1Config, check_tags};
 use super::shard::{LabelKind, LabelSpec, NewEntry, Shard, solo_cost};
 use super::stats::Stats;
 use crate::error::{ErrorKind, Result, err};
@@ -232,12 +232,7 @@ impl L1 {
         if ttl_ms == 0 {
             return err(ErrorKind::InvalidTtl, "L1 ttl must be > 0 ms");
         }
-        if tags.len() > MAX_TAGS {
-            return err(ErrorKind::InvalidArgument, format!("at most {MAX_TAGS} tags per entry, got {}", tags.len()));
-        }
-        if tags.iter().any(|t| t.is_empty()) {
-            return err(ErrorKind::InvalidArgument, "L1 tags must not be empty");
-        }
+        check_tags(tags)?;
         let mut labels: Vec<LabelSpec<'_>> = Vec::with_capacity(tags.len() + 1);
         labels.extend(namespace.map(|ns| self.label(LabelKind::Namespace, ns)));
         for (i, t) in tags.iter().enumerate() {

@@ -15,6 +15,19 @@ pub const MAX_SHARDS: usize = 1024;
 /// Most tags one entry may carry (each costs a membership record and a lookup on insert).
 pub const MAX_TAGS: usize = 64;
 
+/// The rules an entry's tags follow, in L1 and in the engine's requests
+/// ([`Request::check`](crate::engine::Request::check)): at most [`MAX_TAGS`], none empty (an
+/// empty tag would index the bare tag prefix).
+pub fn check_tags<S: AsRef<str>>(tags: &[S]) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return err(ErrorKind::InvalidArgument, format!("at most {MAX_TAGS} tags per entry, got {}", tags.len()));
+    }
+    if tags.iter().any(|t| t.as_ref().is_empty()) {
+        return err(ErrorKind::InvalidArgument, "tags must not be empty strings");
+    }
+    Ok(())
+}
+
 /// Construction options of an [`L1`](super::L1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct L1Config {

@@ -162,6 +162,6 @@ mod tests;
 
 pub use bytes::EntryBytes;
 pub use cache::L1;
-pub use config::{DEFAULT_BUDGET, DEFAULT_SHARDS, L1Config, MAX_SHARDS, MAX_TAGS};
+pub use config::{DEFAULT_BUDGET, DEFAULT_SHARDS, L1Config, MAX_SHARDS, MAX_TAGS, check_tags};
 pub use stats::Stats;
 pub use ttl::{NO_EXPIRY, python_l1_ttl_ms};
