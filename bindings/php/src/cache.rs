@@ -38,6 +38,7 @@ use ext_php_rs::zend::ExecutorGlobals;
 use crate::args::{self, Text};
 use crate::errors::{R, ck, ck_err, ck_exception};
 use crate::redis_io::{RedisClient, memory_reply, take_exception_message};
+use crate::report::{Context, Reporter};
 use crate::unwind;
 use crate::value::{Shape, from_value, php_err, to_value};
 
@@ -221,6 +222,8 @@ const OPTIONS: &[&str] = &[
     "max_value_bytes",
     "tag_prefix",
     "follower_wait_ms",
+    "on_error",
+    "logger",
 ];
 
 struct Resolved {
@@ -228,6 +231,7 @@ struct Resolved {
     keyring: Option<Keyring>,
     namespace: Option<String>,
     integrity: bool,
+    reporter: Reporter,
 }
 
 fn resolve(options: &ZendHashTable) -> R<Resolved> {
@@ -341,7 +345,8 @@ fn resolve(options: &ZendHashTable) -> R<Resolved> {
         None => None,
     };
     let namespace = o.string("namespace")?.filter(|n| !n.is_empty());
-    Ok(Resolved { config: c, keyring, namespace, integrity })
+    let reporter = Reporter::from_options(o.get("on_error"), o.get("logger"))?;
+    Ok(Resolved { config: c, keyring, namespace, integrity, reporter })
 }
 
 fn keyring_from(e: &Opts<'_>) -> R<Keyring> {
@@ -404,6 +409,8 @@ pub struct Cache {
     namespace: Option<String>,
     integrity: bool,
     preset: &'static str,
+    /// Where absorbed failures go (`on_error` / `logger`): per object, not per engine.
+    reporter: Reporter,
 }
 
 impl Cache {
@@ -436,8 +443,9 @@ impl Cache {
         step: Step,
         compute: Option<&ZendCallable<'_>>,
         computed: &mut Option<Computed>,
+        ctx: Context<'_>,
     ) -> Outcome {
-        match unwind::catch_bailout(|| self.steps(op, step, compute, computed)) {
+        match unwind::catch_bailout(|| self.steps(op, step, compute, computed, ctx)) {
             Ok(outcome) => outcome,
             Err(interrupted) => {
                 self.abandon(op);
@@ -464,13 +472,22 @@ impl Cache {
         mut step: Step,
         compute: Option<&ZendCallable<'_>>,
         computed: &mut Option<Computed>,
+        ctx: Context<'_>,
     ) -> Outcome {
         let e = &*self.engine;
         loop {
             notify(&step);
+            self.reporter.step(op, now(), ctx);
+            if unwind::exiting() {
+                // exit() in the error hook: PHP unwinds, the operation is abandoned.
+                *computed = Some(Computed::Exited);
+                self.abandon(op);
+                return Outcome::Miss;
+            }
             step = match step.action {
                 Action::Send(cmd) => {
                     let reply = self.execute(&cmd);
+                    self.reporter.reply(&cmd, &reply, ctx);
                     op.on_reply(e, reply, now())
                 }
                 Action::Compute => match compute {
@@ -499,8 +516,9 @@ impl Cache {
                                 *computed = Some(Computed::Value(z));
                                 match v {
                                     Ok(v) => op.on_computed(e, Ok(&v), now()),
-                                    Err(_) => {
+                                    Err(err) => {
                                         e.metrics().record_error(ErrorKind::UnsupportedType);
+                                        self.reporter.exception(err, ctx, None);
                                         op.on_computed(e, Err("the computed value cannot be cached".to_owned()), now())
                                     }
                                 }
@@ -517,18 +535,20 @@ impl Cache {
         }
     }
 
-    fn run(&self, start: (Op, Step)) -> Outcome {
+    /// Runs an operation that computes nothing (`get`, `set`, `delete`, …) for `ctx`.
+    fn run(&self, start: (Op, Step), ctx: Context<'_>) -> Outcome {
         let (mut op, step) = start;
         if let Action::Done(o) = step.action {
             notify(&Step { wake: step.wake, action: Action::Done(Outcome::Miss) });
+            self.reporter.step(&mut op, now(), ctx);
             return o;
         }
-        self.drive(&mut op, step, None, &mut None)
+        self.drive(&mut op, step, None, &mut None, ctx)
     }
 
     /// The shared path of `remember` and `interop`: cache-layer failures never reach the
     /// caller; the computation's own exceptions do.
-    fn cached(&self, request: Request, compute: &ZendCallable<'_>) -> R<Zval> {
+    fn cached(&self, request: Request, compute: &ZendCallable<'_>, operation: &'static str) -> R<Zval> {
         let call_direct = |c: &ZendCallable<'_>| -> R<Zval> {
             // A pending exception propagates by itself when we return Err.
             c.try_call(vec![]).map_err(php_err)
@@ -543,7 +563,9 @@ impl Cache {
         let e = &*self.engine;
         let (mut op, step) = e.get_or_compute(request.clone(), now());
         let mut computed = None;
-        let outcome = self.drive(&mut op, step, Some(compute), &mut computed);
+        let key = request.key.clone();
+        let ctx = Context { operation, key: Some(&key) };
+        let outcome = self.drive(&mut op, step, Some(compute), &mut computed, ctx);
         match computed {
             Some(Computed::Threw(ex)) => {
                 use ext_php_rs::convert::IntoZval;
@@ -564,7 +586,8 @@ impl Cache {
                     // with the value it already had.
                     let (mut rop, rstep) = e.refresh(request, now());
                     let mut rc = None;
-                    let _ = self.drive(&mut rop, rstep, Some(compute), &mut rc);
+                    let rctx = Context { operation: "refresh", ..ctx };
+                    let _ = self.drive(&mut rop, rstep, Some(compute), &mut rc, rctx);
                     match rc {
                         Some(Computed::Threw(_)) => e.metrics().record_error(ErrorKind::ComputeFailed),
                         Some(Computed::Exited) => return Err(PhpException::from_message(String::new())),
@@ -613,13 +636,20 @@ impl Cache {
         }
         fingerprint.push_str(&format!("|redis={}", redis.as_ref().map_or("none".to_owned(), RedisClient::identity)));
         let engine = engine_for(fingerprint, resolved.config, resolved.keyring)?;
-        Ok(Cache { engine, redis, namespace: resolved.namespace, integrity: resolved.integrity, preset })
+        Ok(Cache {
+            engine,
+            redis,
+            namespace: resolved.namespace,
+            integrity: resolved.integrity,
+            preset,
+            reporter: resolved.reporter,
+        })
     }
 
     /// Reads a value; `$default` on a miss (Redis failures and unreadable entries are misses).
     pub fn get(&self, key: Text, default: Option<&Zval>) -> R<Zval> {
-        let key = key.get("Cachekit\\Cache::get", 1, "key")?;
-        let outcome = self.run(self.engine.get(self.request(self.full_key(&key)), now()));
+        let key = self.full_key(&key.get("Cachekit\\Cache::get", 1, "key")?);
+        let outcome = self.run(self.engine.get(self.request(key.clone()), now()), Context::of("get", &key));
         match outcome {
             Outcome::Hit { value, .. } => from_value(&value, Shape::Php),
             Outcome::Failed(e) => Err(ck_exception(&e)),
@@ -629,8 +659,8 @@ impl Cache {
 
     /// True when `get($key)` would find a value.
     pub fn has(&self, key: Text) -> R<bool> {
-        let key = key.get("Cachekit\\Cache::has", 1, "key")?;
-        let outcome = self.run(self.engine.get(self.request(self.full_key(&key)), now()));
+        let key = self.full_key(&key.get("Cachekit\\Cache::has", 1, "key")?);
+        let outcome = self.run(self.engine.get(self.request(key.clone()), now()), Context::of("has", &key));
         match outcome {
             Outcome::Hit { .. } => Ok(true),
             Outcome::Failed(e) => Err(ck_exception(&e)),
@@ -640,13 +670,13 @@ impl Cache {
 
     /// Writes a value to L1 and Redis; true when it reached Redis.
     pub fn set(&self, key: Text, value: &Zval, ttl: Option<&Zval>, tags: Option<&ZendHashTable>) -> R<bool> {
-        let key = key.get("Cachekit\\Cache::set", 1, "key")?;
+        let key = self.full_key(&key.get("Cachekit\\Cache::set", 1, "key")?);
         let tags = args::texts(tags, "Cachekit\\Cache::set", 4, "tags")?;
         let v = to_value(value)?;
-        let mut req = self.request(self.full_key(&key));
+        let mut req = self.request(key.clone());
         req.ttl = ttl_arg(ttl)?;
         req.tags = tags;
-        match self.run(self.engine.set(req, &v, now())) {
+        match self.run(self.engine.set(req, &v, now()), Context::of("set", &key)) {
             Outcome::Stored { redis } => Ok(redis && self.redis.is_some()),
             Outcome::Failed(e) => Err(ck_exception(&e)),
             _ => Ok(false),
@@ -655,8 +685,8 @@ impl Cache {
 
     /// Deletes a key from L1 and Redis; true when it existed.
     pub fn delete(&self, key: Text) -> R<bool> {
-        let key = key.get("Cachekit\\Cache::delete", 1, "key")?;
-        match self.run(self.engine.delete(self.request(self.full_key(&key)), now())) {
+        let key = self.full_key(&key.get("Cachekit\\Cache::delete", 1, "key")?);
+        match self.run(self.engine.delete(self.request(key.clone()), now()), Context::of("delete", &key)) {
             Outcome::Deleted { existed } => Ok(existed),
             Outcome::Failed(e) => Err(ck_exception(&e)),
             _ => Ok(false),
@@ -670,7 +700,7 @@ impl Cache {
         let ttl = ttl_arg(Some(ttl))?;
         let mut req = self.request(self.full_key(&key));
         req.ttl = ttl;
-        self.cached(req, &compute)
+        self.cached(req, &compute, "remember")
     }
 
     /// An interop/v1 entry shared with every cachekit SDK: key
@@ -693,7 +723,7 @@ impl Cache {
         let key = ck(keys::interop_key(&namespace, &operation, &crate::protocol::list(args)?))?;
         let mut request = Request::new(key).mode(Mode::Interop).namespace(namespace);
         request.ttl = ttl;
-        self.cached(request, &compute)
+        self.cached(request, &compute, "interop")
     }
 
     /// Invalidates by key, namespace (default-mode keys `ns:{namespace}:*`), interop
@@ -731,7 +761,14 @@ impl Cache {
         }
         let mut n = 0i64;
         for t in targets {
-            match self.run(self.engine.invalidate(t, now())) {
+            let ctx = Context {
+                operation: "invalidate",
+                key: match &t {
+                    Invalidate::Key(k) => Some(k.as_str()),
+                    _ => None,
+                },
+            };
+            match self.run(self.engine.invalidate(t.clone(), now()), ctx) {
                 Outcome::Invalidated { redis_keys } => n += redis_keys as i64,
                 Outcome::Failed(e) => return Err(ck_exception(&e)),
                 _ => {}

@@ -9,6 +9,7 @@ pub mod cache;
 pub mod errors;
 pub mod protocol;
 pub mod redis_io;
+pub mod report;
 pub mod unwind;
 pub mod value;
 pub mod wrappers;

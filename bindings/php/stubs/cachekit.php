@@ -188,6 +188,8 @@ class Cache
      *   max_value_bytes?: int,
      *   tag_prefix?: string,
      *   follower_wait_ms?: int,
+     *   on_error?: callable(Exception, array{operation: string, key: ?string, command: ?string}): void,
+     *   logger?: object,
      * }|null $options
      * @throws UsageException for an unknown or invalid option, or a client option set above
      * @throws CryptoException for a bad master key, or the secure preset without one

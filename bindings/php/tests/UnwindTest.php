@@ -26,9 +26,9 @@ final class UnwindTest extends TestCase
         return [proc_close($p), $out, $err];
     }
 
-    public function testExitInsideRememberExitsWithItsCodeAndRunsShutdownFunctions(): void
+    public function testExitInsideRememberOrItsErrorHookExitsWithItsCodeAndRunsShutdownFunctions(): void
     {
-        foreach (['exit', 'exit-l1'] as $how) {
+        foreach (['exit', 'exit-l1', 'exit-hook'] as $how) {
             $ns = Support::unique('exit');
             [$rc, $out, $err] = $this->child($how, $ns);
             $this->assertSame(3, $rc, "$how: exit code (stdout: $out, stderr: $err)");

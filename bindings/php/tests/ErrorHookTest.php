@@ -1,0 +1,140 @@
+<?php
+declare(strict_types=1);
+
+namespace Cachekit\Tests;
+
+use Cachekit\Cache;
+use PHPUnit\Framework\TestCase;
+
+/**
+ * The `on_error` and `logger` options: every failure the cache absorbs (a miss or an uncached
+ * value for the caller) reaches them with its exception and where it happened.
+ */
+final class ErrorHookTest extends TestCase
+{
+    /** A cache whose on_error hook appends [exception, context] to $seen. */
+    private function recording(array &$seen, array $options = []): Cache
+    {
+        $options += ['namespace' => Support::unique('hook'), 'l1' => false];
+        $options['on_error'] = function (\Cachekit\Exception $e, array $context) use (&$seen): void {
+            $seen[] = [$e, $context];
+        };
+        return new Cache(Support::redis(), $options);
+    }
+
+    public function testAnUnreadableEntryIsAMissAndIsReported(): void
+    {
+        $seen = [];
+        $c = $this->recording($seen);
+        $key = $c->keyFor('k');
+        Support::redis()->set($key, 'not a cachekit entry');
+        $this->assertNull($c->get('k'));
+        $this->assertCount(1, $seen);
+        [$e, $context] = $seen[0];
+        $this->assertInstanceOf(\Cachekit\DecodeException::class, $e);
+        $this->assertGreaterThanOrEqual(200, $e->getCode());
+        $this->assertLessThan(300, $e->getCode());
+        $this->assertSame(['operation' => 'get', 'key' => $key, 'command' => null], $context);
+        $this->assertSame(0, Support::redis()->exists($key), 'deleted (delete_unreadable)');
+    }
+
+    public function testRememberReportsUnreadableEntriesAndUncacheableValues(): void
+    {
+        $seen = [];
+        $c = $this->recording($seen);
+        Support::redis()->set($c->keyFor('k'), "\x00\x01garbage");
+        $this->assertSame(5, $c->remember('k', 60, fn() => 5), 'an unreadable entry is a miss');
+        $this->assertSame('remember', $seen[0][1]['operation']);
+        $this->assertInstanceOf(\Cachekit\DecodeException::class, $seen[0][0]);
+
+        $seen = [];
+        $f = fopen('php://memory', 'r');
+        $this->assertSame($f, $c->remember('res', 60, fn() => $f), 'the value is still returned');
+        $this->assertCount(1, $seen);
+        $this->assertInstanceOf(\Cachekit\UnsupportedTypeException::class, $seen[0][0]);
+        $this->assertStringContainsString('resource', $seen[0][0]->getMessage());
+        $this->assertSame(['operation' => 'remember', 'key' => $c->keyFor('res'), 'command' => null], $seen[0][1]);
+    }
+
+    public function testAPsr3LoggerGetsAWarningWithTheException(): void
+    {
+        $logger = new class {
+            public array $lines = [];
+            public function warning(string|\Stringable $message, array $context = []): void
+            {
+                $this->lines[] = [(string) $message, $context];
+            }
+        };
+        $c = new Cache(Support::redis(), ['namespace' => Support::unique('log'), 'l1' => false, 'logger' => $logger]);
+        $key = $c->keyFor('k');
+        Support::redis()->set($key, 'not a cachekit entry');
+        $this->assertNull($c->get('k'));
+        $this->assertCount(1, $logger->lines);
+        [$message, $context] = $logger->lines[0];
+        $this->assertStringStartsWith("cachekit: get $key: ", $message);
+        $this->assertInstanceOf(\Cachekit\DecodeException::class, $context['exception']);
+        $this->assertStringContainsString($context['exception']->getMessage(), $message);
+        $this->assertSame('get', $context['operation']);
+    }
+
+    public function testAThrowingHookDoesNotBreakTheCall(): void
+    {
+        $calls = 0;
+        $c = new Cache(Support::redis(), ['namespace' => Support::unique('throw'), 'l1' => false,
+            'on_error' => function () use (&$calls): void {
+                $calls++;
+                throw new \RuntimeException('the logger is down');
+            }]);
+        Support::redis()->set($c->keyFor('k'), 'garbage');
+        $this->assertSame('v', $c->remember('k', 60, fn() => 'v'));
+        // The read and the re-read under the fill lock each found the unreadable entry.
+        $this->assertSame(2, $calls);
+        $this->assertSame('v', $c->get('k'), 'the computed value was stored');
+    }
+
+    public function testRedisFailuresAndBreakerRefusalsAreReported(): void
+    {
+        Support::skipInClusterMode($this);
+        $port = Support::freePort();
+        $pid = Support::startRedis($port);
+        $seen = [];
+        $r = Support::redis($port);
+        $c = new Cache($r, ['namespace' => Support::unique('down'), 'l1' => false, 'lock' => false,
+            'breaker' => ['failure_threshold' => 2, 'open_duration_ms' => 60_000],
+            'on_error' => function (\Cachekit\Exception $e, array $context) use (&$seen): void {
+                $seen[] = [$e, $context];
+            }]);
+        Support::stopRedis($pid);
+        for ($i = 0; $i < 20; $i++) {
+            $this->assertSame($i, @$c->remember('k', 60, fn() => $i));
+        }
+        $this->assertSame('open', $c->health()['breaker']['state']);
+        $backend = array_values(array_filter($seen, fn($s) => $s[1]['command'] !== null));
+        $this->assertNotEmpty($backend, 'the failed commands are reported');
+        $this->assertInstanceOf(\Cachekit\BackendException::class, $backend[0][0]);
+        $this->assertSame('GET', $backend[0][1]['command']);
+        $this->assertSame('remember', $backend[0][1]['operation']);
+        $this->assertSame($c->keyFor('k'), $backend[0][1]['key']);
+        $refusals = array_values(array_filter($seen, fn($s) => str_contains($s[0]->getMessage(), 'circuit_open')));
+        $this->assertNotEmpty($refusals, 'the open breaker is reported');
+        // 18 calls were refused within a second or so: at most a report a second, not one each.
+        $this->assertLessThan(5, count($refusals));
+    }
+
+    public function testHookOptionsAreChecked(): void
+    {
+        foreach ([
+            [['on_error' => 'no_such_function'], 'option on_error must be callable'],
+            [['on_error' => 42], 'option on_error must be callable, got int'],
+            [['logger' => new \stdClass()], 'option logger must be an object with a warning(string, array) method'],
+            [['logger' => 'syslog'], 'option logger must be an object'],
+        ] as [$options, $message]) {
+            try {
+                new Cache(null, $options);
+                $this->fail("expected a UsageException: $message");
+            } catch (\Cachekit\UsageException $e) {
+                $this->assertStringContainsString($message, $e->getMessage());
+            }
+        }
+    }
+}
