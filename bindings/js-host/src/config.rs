@@ -43,8 +43,12 @@ pub fn master_key<H: Host>(host: &H, v: &H::V) -> Result<MasterKey, H::Err> {
     }
 }
 
-/// Previous (decrypt-only) master keys: an array of keys as [`master_key`] reads them.
+/// Previous (decrypt-only) master keys: an array of keys as [`master_key`] reads them; absent
+/// (`undefined` or `null`) means none.
 pub fn previous_keys<H: Host>(host: &H, v: &H::V) -> Result<Vec<MasterKey>, H::Err> {
+    if host.kind(v)? == Kind::Nil {
+        return Ok(Vec::new());
+    }
     if !host.is_array(v)? {
         return Err(fail(ErrorKind::InvalidKeyring, "previousKeys must be an array of master keys"));
     }

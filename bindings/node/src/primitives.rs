@@ -299,11 +299,7 @@ impl Keyring {
     pub fn new(env: Env, master: Raw, previous: Raw, tenant: Option<String>) -> Result<Keyring, JsErr> {
         let js = js(&env);
         let current = master_key(js, master.0)?;
-        // Absent (undefined or null): no previous keys; anything else must be the list.
-        let prev = match js.type_of(previous.0)? {
-            sys::ValueType::napi_undefined | sys::ValueType::napi_null => Vec::new(),
-            _ => config::previous_keys(&NodeHost::new(js), &previous.0)?,
-        };
+        let prev = config::previous_keys(&NodeHost::new(js), &previous.0)?;
         let tenant = tenant.unwrap_or_else(|| cachekit::crypto::DEFAULT_TENANT.to_owned());
         let ring = CoreKeyring::new(&current, &prev, &tenant).map_err(Fail::from)?;
         let current = TenantKey::derive(&current, &tenant).map_err(Fail::from)?;

@@ -258,12 +258,7 @@ impl Keyring {
     #[wasm_bindgen(constructor)]
     pub fn new(master: JsValue, previous: JsValue, tenant: Option<String>) -> Result<Keyring, Fail> {
         let current = master_key(&master)?;
-        // Absent (undefined or null): no previous keys; anything else must be the list.
-        let prev = if previous.is_undefined() || previous.is_null() {
-            Vec::new()
-        } else {
-            config::previous_keys(&crate::value::WasmHost::new(), &previous)?
-        };
+        let prev = config::previous_keys(&crate::value::WasmHost::new(), &previous)?;
         let tenant = tenant.unwrap_or_else(|| cachekit::crypto::DEFAULT_TENANT.to_owned());
         let ring = CoreKeyring::new(&current, &prev, &tenant)?;
         let current = TenantKey::derive(&current, &tenant)?;
