@@ -29,7 +29,7 @@ if [[ "$profile" == release ]]; then
 else
   cargo build --quiet --manifest-path "$root/Cargo.toml" -p cachekit-php
 fi
-so="$root/target/$profile/libcachekit_php.so"
+so="${CARGO_TARGET_DIR:-$root/target}/$profile/libcachekit_php.so"
 export CACHEKIT_PHP_EXT="$so"
 
 # The PHP command every test uses: no system ini, only the extensions we name.

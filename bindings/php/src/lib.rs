@@ -33,14 +33,10 @@ extern "C" fn request_shutdown(_type: i32, _module_number: i32) -> i32 {
 #[php_module]
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     module
+        // The exception classes are plain subclasses of \Exception (see errors.rs), registered
+        // at module startup rather than as `#[php_class]`es.
+        .startup_function(errors::register_classes)
         .request_shutdown_function(request_shutdown)
-        .class::<errors::CkException>()
-        .class::<errors::UsageException>()
-        .class::<errors::UnsupportedTypeException>()
-        .class::<errors::DecodeException>()
-        .class::<errors::CryptoException>()
-        .class::<errors::BackendException>()
-        .class::<errors::InternalException>()
         .class::<wrappers::Bytes>()
         .class::<wrappers::BigInt>()
         .class::<wrappers::Uuid>()

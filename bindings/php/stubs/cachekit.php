@@ -13,57 +13,29 @@ function version(): string {}
 /**
  * Base class of every cachekit exception. `getCode()` is the core's stable error code
  * (core/src/error.rs); the message starts with the machine name (`"invalid_ttl: ..."`).
+ * Every cachekit exception is a plain subclass of `\Exception`: it constructs like one
+ * (`new BackendException($message, $code, $previous)`, also from subclasses), and its file,
+ * line and trace are where it was created (for the extension's: the calling line).
  */
-class Exception extends \Exception
-{
-    /**
-     * As `\Exception::__construct` (subclasses and user code may construct these).
-     * @param ?\Throwable $previous
-     */
-    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
-}
+class Exception extends \Exception {}
 
 /** Usage errors, codes 100–109: bad argument, TTL, key segment, value. */
-class UsageException extends Exception
-{
-    /** As `\Exception::__construct`. @param ?\Throwable $previous */
-    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
-}
+class UsageException extends Exception {}
 
 /** A value that cannot be cached (objects, closures, resources): code 103 `unsupported_type`. */
-class UnsupportedTypeException extends UsageException
-{
-    /** As `\Exception::__construct`. @param ?\Throwable $previous */
-    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
-}
+class UnsupportedTypeException extends UsageException {}
 
 /** Decode and integrity errors, codes 200–221. */
-class DecodeException extends Exception
-{
-    /** As `\Exception::__construct`. @param ?\Throwable $previous */
-    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
-}
+class DecodeException extends Exception {}
 
 /** Crypto errors, codes 300–307 (bad master key or keyring, `decryption_failed` with `fail_closed`). */
-class CryptoException extends Exception
-{
-    /** As `\Exception::__construct`. @param ?\Throwable $previous */
-    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
-}
+class CryptoException extends Exception {}
 
 /** Backend errors, codes 400–406 (Redis unavailable, breaker open, a shared computation failed). */
-class BackendException extends Exception
-{
-    /** As `\Exception::__construct`. @param ?\Throwable $previous */
-    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
-}
+class BackendException extends Exception {}
 
 /** A bug in cachekit, code 500. */
-class InternalException extends Exception
-{
-    /** As `\Exception::__construct`. @param ?\Throwable $previous */
-    public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
-}
+class InternalException extends Exception {}
 
 /** A byte string (`bytes`), even when it is valid UTF-8. */
 class Bytes
