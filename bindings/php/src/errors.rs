@@ -23,88 +23,71 @@ use ext_php_rs::zend::{ClassEntry, ce};
 // `line` and `trace`. Registered without an override, each class inherits its parent's
 // `create_object` and `__construct`, so it is created and constructed like `\Exception`.
 
-/// One of the exception classes: its PHP name, its parent and its registered class entry.
-trait ExceptionClass {
-    /// The PHP class name.
-    const NAME: &'static str;
-    /// The parent class.
-    const PARENT: ClassEntryInfo;
-    /// Where the class entry is kept once registered.
-    fn slot() -> &'static AtomicPtr<ClassEntry>;
-}
+/// The exception classes, by index: PHP name, and parent (its entry getter and name).
+const CLASSES: [(&str, ClassEntryInfo); 7] = [
+    // Base class of every cachekit exception; `getCode()` is the core's stable error code.
+    ("Cachekit\\Exception", (ce::exception, "\\Exception")),
+    // Usage errors (codes 100–109): a value, key, TTL or option the cache refuses.
+    ("Cachekit\\UsageException", (class_entry::<BASE>, "Cachekit\\Exception")),
+    // A value that cannot be cached: objects, resources, closures (code 103 `unsupported_type`).
+    ("Cachekit\\UnsupportedTypeException", (class_entry::<USAGE>, "Cachekit\\UsageException")),
+    // Decode and integrity errors (codes 200–221).
+    ("Cachekit\\DecodeException", (class_entry::<BASE>, "Cachekit\\Exception")),
+    // Crypto errors (codes 300–307): bad master key, keyring, tenant, decryption failure.
+    ("Cachekit\\CryptoException", (class_entry::<BASE>, "Cachekit\\Exception")),
+    // Backend errors (codes 400–406): Redis unavailable, breaker open, compute failed.
+    ("Cachekit\\BackendException", (class_entry::<BASE>, "Cachekit\\Exception")),
+    // A bug in cachekit (code 500).
+    ("Cachekit\\InternalException", (class_entry::<BASE>, "Cachekit\\Exception")),
+];
+const BASE: usize = 0;
+const USAGE: usize = 1;
+const UNSUPPORTED_TYPE: usize = 2;
+const DECODE: usize = 3;
+const CRYPTO: usize = 4;
+const BACKEND: usize = 5;
+const INTERNAL: usize = 6;
 
-macro_rules! exception_classes {
-    ($($(#[doc = $doc:literal])* $ty:ident = $name:literal extends $parent:expr;)*) => {$(
-        $(#[doc = $doc])*
-        pub struct $ty;
+/// The class entries, once registered (MINIT).
+static ENTRIES: [AtomicPtr<ClassEntry>; 7] = [const { AtomicPtr::new(ptr::null_mut()) }; 7];
 
-        impl ExceptionClass for $ty {
-            const NAME: &'static str = $name;
-            const PARENT: ClassEntryInfo = $parent;
-            fn slot() -> &'static AtomicPtr<ClassEntry> {
-                static SLOT: AtomicPtr<ClassEntry> = AtomicPtr::new(ptr::null_mut());
-                &SLOT
-            }
-        }
-    )*};
-}
-
-/// `(class entry getter, name)` of one of the exception classes, as a parent.
-const fn parent<T: ExceptionClass>() -> ClassEntryInfo {
-    (class_entry::<T>, T::NAME)
-}
-
-exception_classes! {
-    /// Base class of every cachekit exception; `getCode()` is the core's stable error code.
-    CkException = "Cachekit\\Exception" extends (ce::exception, "\\Exception");
-    /// Usage errors (codes 100–109): a value, key, TTL or option the cache refuses.
-    UsageException = "Cachekit\\UsageException" extends parent::<CkException>();
-    /// A value that cannot be cached: objects, resources, closures (code 103 `unsupported_type`).
-    UnsupportedTypeException = "Cachekit\\UnsupportedTypeException" extends parent::<UsageException>();
-    /// Decode and integrity errors (codes 200–221).
-    DecodeException = "Cachekit\\DecodeException" extends parent::<CkException>();
-    /// Crypto errors (codes 300–307): bad master key, keyring, tenant, decryption failure.
-    CryptoException = "Cachekit\\CryptoException" extends parent::<CkException>();
-    /// Backend errors (codes 400–406): Redis unavailable, breaker open, compute failed.
-    BackendException = "Cachekit\\BackendException" extends parent::<CkException>();
-    /// A bug in cachekit (code 500).
-    InternalException = "Cachekit\\InternalException" extends parent::<CkException>();
-}
-
-/// The registered class entry of `T`.
+/// The registered class entry of class `I` (a function per class: `ClassBuilder::extends`
+/// takes a getter without arguments).
 ///
 /// # Panics
 ///
 /// Before [`register_classes`] has run (it runs in MINIT, before any PHP code).
-fn class_entry<T: ExceptionClass>() -> &'static ClassEntry {
-    let ce = T::slot().load(Ordering::Acquire);
-    // SAFETY: the slot is null or holds the entry the engine registered for `T` in MINIT;
-    // internal class entries live until the module shuts down, and a new MINIT stores the
-    // new one before any PHP code runs again.
-    unsafe { ce.as_ref() }.unwrap_or_else(|| panic!("{} is not registered", T::NAME))
+fn class_entry<const I: usize>() -> &'static ClassEntry {
+    let ce = ENTRIES[I].load(Ordering::Acquire);
+    // SAFETY: the slot is null or holds the entry the engine registered for class `I` in
+    // MINIT; internal class entries live until the module shuts down, and a new MINIT stores
+    // the new one before any PHP code runs again.
+    unsafe { ce.as_ref() }.unwrap_or_else(|| panic!("{} is not registered", CLASSES[I].0))
 }
 
-/// Keeps the class entry of `T` (the `ClassBuilder` registration callback). The classes
-/// have no methods, so there is no argument info to keep.
-fn keep_entry<T: ExceptionClass>(ce: &'static mut ClassEntry, _: ArgInfoTables) {
-    T::slot().store(ptr::from_mut(ce), Ordering::Release);
+/// Keeps the class entry of class `I` (the `ClassBuilder` registration callback). The
+/// classes have no methods, so there is no argument info to keep.
+fn keep_entry<const I: usize>(ce: &'static mut ClassEntry, _: ArgInfoTables) {
+    ENTRIES[I].store(ptr::from_mut(ce), Ordering::Release);
 }
 
-fn register<T: ExceptionClass>() -> ext_php_rs::error::Result<()> {
-    ClassBuilder::new(T::NAME).extends(T::PARENT).registration(keep_entry::<T>).register()
+/// Registers class `I` under its parent (registered before it).
+fn register<const I: usize>() -> ext_php_rs::error::Result<()> {
+    let (name, parent) = CLASSES[I];
+    ClassBuilder::new(name).extends(parent).registration(keep_entry::<I>).register()
 }
 
 /// Module startup: registers the exception classes, each after its parent. On failure it
 /// logs why and returns `FAILURE`, and PHP refuses to start the module.
 pub extern "C" fn register_classes(_type: i32, _module_number: i32) -> i32 {
     let registered = catch_unwind(AssertUnwindSafe(|| {
-        register::<CkException>()?;
-        register::<UsageException>()?;
-        register::<UnsupportedTypeException>()?;
-        register::<DecodeException>()?;
-        register::<CryptoException>()?;
-        register::<BackendException>()?;
-        register::<InternalException>()
+        register::<BASE>()?;
+        register::<USAGE>()?;
+        register::<UNSUPPORTED_TYPE>()?;
+        register::<DECODE>()?;
+        register::<CRYPTO>()?;
+        register::<BACKEND>()?;
+        register::<INTERNAL>()
     }));
     let failure = match registered {
         Ok(Ok(())) => return ZEND_RESULT_CODE_SUCCESS,
@@ -124,12 +107,12 @@ pub extern "C" fn register_classes(_type: i32, _module_number: i32) -> i32 {
 pub fn ck_exception(e: &Error) -> PhpException {
     let kind = e.kind();
     let ce = match kind.category() {
-        _ if kind == ErrorKind::UnsupportedType => class_entry::<UnsupportedTypeException>(),
-        Category::Usage => class_entry::<UsageException>(),
-        Category::Decode | Category::Integrity => class_entry::<DecodeException>(),
-        Category::Crypto => class_entry::<CryptoException>(),
-        Category::Backend => class_entry::<BackendException>(),
-        Category::Internal => class_entry::<InternalException>(),
+        _ if kind == ErrorKind::UnsupportedType => class_entry::<UNSUPPORTED_TYPE>(),
+        Category::Usage => class_entry::<USAGE>(),
+        Category::Decode | Category::Integrity => class_entry::<DECODE>(),
+        Category::Crypto => class_entry::<CRYPTO>(),
+        Category::Backend => class_entry::<BACKEND>(),
+        Category::Internal => class_entry::<INTERNAL>(),
     };
     PhpException::new(format!("{}: {}", kind.name(), e.message()), i32::from(kind.code()), ce)
 }
