@@ -12,8 +12,8 @@
 //! `DateTimeImmutable`, integers beyond `PHP_INT_MAX` `Cachekit\BigInt`. [`Shape::Exact`]
 //! (the protocol primitives) keeps every distinction with the wrappers.
 
-use cachekit::temporal::{Date as CDate, DateTime as CDateTime, Time as CTime};
-use cachekit::value::{format_uuid, parse_uuid};
+use cachekit::temporal::DateTime as CDateTime;
+use cachekit::value::format_uuid;
 use cachekit::{ErrorKind, Value};
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::flags::DataType;
@@ -112,22 +112,19 @@ fn object_value(z: &Zval, obj: &ZendObject, depth: usize) -> R<Value> {
         return Ok(Value::Bytes(b.data.clone()));
     }
     if let Some(b) = z.extract::<&BigInt>() {
-        return match b.value.trim().parse::<i128>() {
-            Ok(i) => Ok(Value::Int(i)),
-            Err(_) => Err(ck_err(ErrorKind::IntegerOutOfRange, format!("{:?} is not an integer", b.value))),
-        };
+        return b.core();
     }
     if let Some(u) = z.extract::<&Uuid>() {
-        return ck(parse_uuid(&u.value)).map(Value::Uuid);
+        return u.core();
     }
     if let Some(d) = z.extract::<&Date>() {
-        return ck(CDate::parse(&d.value)).map(Value::Date);
+        return d.core();
     }
     if let Some(t) = z.extract::<&Time>() {
-        return ck(CTime::parse(&t.value)).map(Value::Time);
+        return t.core();
     }
     if let Some(t) = z.extract::<&NaiveDateTime>() {
-        return ck(CDateTime::parse(&t.value)).map(Value::DateTime);
+        return t.core();
     }
     if let Some(s) = z.extract::<&Set>() {
         return list_items(&s.items(), "Cachekit\\Set items", depth).map(Value::Set);

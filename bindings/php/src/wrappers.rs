@@ -2,12 +2,30 @@
 //! valid UTF-8, integers beyond `PHP_INT_MAX`, naive datetimes, dates, times, UUIDs, sets,
 //! maps whose keys are not strings or ints or whose order must survive).
 
+use cachekit::ErrorKind;
+use cachekit::temporal::{Date as CDate, DateTime as CDateTime, Time as CTime};
+use cachekit::value::{Value, parse_uuid};
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::flags::ClassFlags;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
+use ext_php_rs::zend::ce;
+
+use crate::errors::{R, ck, ck_err};
+
+/// The wrapper classes are final, and refuse dynamic properties.
+const WRAPPER: ClassFlags = ClassFlags::Final.union(ClassFlags::NoDynamicProperties);
+
+/// The `Error` PHP throws for a write to a readonly property (the wrappers are immutable).
+/// A setter throws it itself: ext-php-rs ignores what a setter returns.
+fn read_only(class: &str, property: &str) -> PhpException {
+    PhpException::new(format!("Cannot modify readonly property {class}::${property}"), 0, ce::error())
+}
 
 /// A byte string (`Value::Bytes`) even when it is valid UTF-8.
 #[php_class]
 #[php(name = "Cachekit\\Bytes")]
+#[php(flags = WRAPPER)]
 pub struct Bytes {
     /// The bytes.
     pub data: Vec<u8>,
@@ -24,6 +42,11 @@ impl Bytes {
     pub fn data(&self) -> ext_php_rs::binary::Binary<u8> {
         self.data.clone().into()
     }
+    /// Refused: the wrapper is immutable.
+    #[php(setter)]
+    pub fn set_data(&mut self, _data: ext_php_rs::binary::Binary<u8>) {
+        read_only("Cachekit\\Bytes", "data").throw();
+    }
     /// The bytes, as a PHP string.
     #[php(name = "__toString")]
     pub fn to_string_(&self) -> ext_php_rs::binary::Binary<u8> {
@@ -34,17 +57,41 @@ impl Bytes {
 /// An integer given as decimal text: for values beyond `PHP_INT_MAX` (up to 2^64 − 1).
 #[php_class]
 #[php(name = "Cachekit\\BigInt")]
+#[php(flags = WRAPPER)]
 pub struct BigInt {
     /// Decimal text.
-    #[php(prop)]
     pub value: String,
+}
+
+impl BigInt {
+    /// The core value: the integer the text says. Whether it fits the protocol's range
+    /// (−2^63 to 2^64 − 1) is the core's call, when the value is serialized or hashed.
+    pub fn core(&self) -> R<Value> {
+        match self.value.trim().parse::<i128>() {
+            Ok(i) => Ok(Value::Int(i)),
+            Err(_) => Err(ck_err(ErrorKind::IntegerOutOfRange, format!("{:?} is not an integer", self.value))),
+        }
+    }
 }
 
 #[php_impl]
 impl BigInt {
-    /// Wraps a decimal integer.
-    pub fn __construct(value: String) -> BigInt {
-        BigInt { value }
+    /// Wraps decimal integer text; text that is no integer is refused here (one outside
+    /// [−2^63, 2^64 − 1] when the value is used).
+    pub fn __construct(value: String) -> R<BigInt> {
+        let b = BigInt { value };
+        b.core()?;
+        Ok(b)
+    }
+    /// The decimal text.
+    #[php(getter)]
+    pub fn value(&self) -> String {
+        self.value.clone()
+    }
+    /// Refused: the wrapper is immutable.
+    #[php(setter)]
+    pub fn set_value(&mut self, _value: String) {
+        read_only("Cachekit\\BigInt", "value").throw();
     }
     /// The decimal text.
     #[php(name = "__toString")]
@@ -54,21 +101,41 @@ impl BigInt {
 }
 
 macro_rules! text_wrapper {
-    ($ty:ident, $php:literal, $doc:literal) => {
+    ($ty:ident, $php:literal, $doc:literal, $parse:expr) => {
         #[doc = $doc]
         #[php_class]
         #[php(name = $php)]
+        #[php(flags = WRAPPER)]
         pub struct $ty {
             /// The ISO-8601 / canonical text.
-            #[php(prop)]
             pub value: String,
+        }
+
+        impl $ty {
+            /// The core value the text says.
+            pub fn core(&self) -> R<Value> {
+                let parse: fn(&str) -> R<Value> = $parse;
+                parse(&self.value)
+            }
         }
 
         #[php_impl]
         impl $ty {
-            /// Wraps the text (validated when the value is used).
-            pub fn __construct(value: String) -> $ty {
-                $ty { value }
+            /// Wraps the text; text that does not parse is refused here.
+            pub fn __construct(value: String) -> R<$ty> {
+                let w = $ty { value };
+                w.core()?;
+                Ok(w)
+            }
+            /// The text.
+            #[php(getter)]
+            pub fn value(&self) -> String {
+                self.value.clone()
+            }
+            /// Refused: the wrapper is immutable.
+            #[php(setter)]
+            pub fn set_value(&mut self, _value: String) {
+                read_only($php, "value").throw();
             }
             /// The text.
             #[php(name = "__toString")]
@@ -79,18 +146,27 @@ macro_rules! text_wrapper {
     };
 }
 
-text_wrapper!(Uuid, "Cachekit\\Uuid", "A UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`).");
-text_wrapper!(Date, "Cachekit\\Date", "A calendar date, `YYYY-MM-DD` (Python `date`).");
-text_wrapper!(Time, "Cachekit\\Time", "A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`).");
+text_wrapper!(Uuid, "Cachekit\\Uuid", "A UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`).", |s| ck(parse_uuid(s))
+    .map(Value::Uuid));
+text_wrapper!(Date, "Cachekit\\Date", "A calendar date, `YYYY-MM-DD` (Python `date`).", |s| ck(CDate::parse(s))
+    .map(Value::Date));
+text_wrapper!(
+    Time,
+    "Cachekit\\Time",
+    "A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`).",
+    |s| ck(CTime::parse(s)).map(Value::Time)
+);
 text_wrapper!(
     NaiveDateTime,
     "Cachekit\\DateTime",
-    "A datetime as ISO-8601 text, naive or aware (Python `datetime`); aware ones also map from `DateTimeInterface`."
+    "A datetime as ISO-8601 text, naive or aware (Python `datetime`); aware ones also map from `DateTimeInterface`.",
+    |s| ck(CDateTime::parse(s)).map(Value::DateTime)
 );
 
 /// An unordered set (interop args only).
 #[php_class]
 #[php(name = "Cachekit\\Set")]
+#[php(flags = WRAPPER)]
 pub struct Set {
     pub(crate) items: Zval,
 }
@@ -111,6 +187,7 @@ impl Set {
 /// A map as ordered `[key, value]` pairs: any key types, order kept exactly.
 #[php_class]
 #[php(name = "Cachekit\\Map")]
+#[php(flags = WRAPPER)]
 pub struct Map {
     pub(crate) entries: Zval,
 }

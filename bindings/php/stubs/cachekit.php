@@ -37,11 +37,15 @@ class BackendException extends Exception {}
 /** A bug in cachekit, code 500. */
 class InternalException extends Exception {}
 
-/** A byte string (`bytes`), even when it is valid UTF-8. */
-class Bytes
+/**
+ * A byte string (`bytes`), even when it is valid UTF-8. The wrappers are immutable value
+ * objects: writing a property throws `\Error` ("Cannot modify readonly property"), as does
+ * adding one.
+ */
+final class Bytes
 {
-    /** @var string the bytes (read-only) */
-    public string $data;
+    /** @var string the bytes */
+    public readonly string $data;
 
     public function __construct(string $data) {}
 
@@ -49,71 +53,79 @@ class Bytes
 }
 
 /** An integer beyond PHP_INT_MAX (up to 2^64 − 1), as decimal text. */
-class BigInt
+final class BigInt
 {
     /** @var string decimal text */
-    public string $value;
+    public readonly string $value;
 
+    /**
+     * @throws UsageException `integer_out_of_range` for text that is no integer (one outside
+     *   [−2^63, 2^64 − 1] is refused when the value is stored or hashed)
+     */
     public function __construct(string $value) {}
 
     public function __toString(): string {}
 }
 
 /** A UUID, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
-class Uuid
+final class Uuid
 {
-    public string $value;
+    public readonly string $value;
 
+    /** @throws UsageException `invalid_argument` for text that is no UUID */
     public function __construct(string $value) {}
 
     public function __toString(): string {}
 }
 
 /** A calendar date, `YYYY-MM-DD` (Python `date`). */
-class Date
+final class Date
 {
-    public string $value;
+    public readonly string $value;
 
+    /** @throws UsageException `invalid_temporal` for text that is no date */
     public function __construct(string $value) {}
 
     public function __toString(): string {}
 }
 
 /** A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`). */
-class Time
+final class Time
 {
-    public string $value;
+    public readonly string $value;
 
+    /** @throws UsageException `invalid_temporal` for text that is no time of day */
     public function __construct(string $value) {}
 
     public function __toString(): string {}
 }
 
 /** A datetime as ISO-8601 text, naive or aware (Python `datetime`). */
-class DateTime
+final class DateTime
 {
-    public string $value;
+    public readonly string $value;
 
+    /** @throws UsageException `invalid_temporal` for text that is no ISO-8601 datetime */
     public function __construct(string $value) {}
 
     public function __toString(): string {}
 }
 
 /** An unordered set (interop args only). */
-class Set
+final class Set
 {
     /** @var list<mixed> */
-    public array $items;
+    public readonly array $items;
 
     /** @param list<mixed> $items */
     public function __construct(mixed $items) {}
 }
 
 /** A map as ordered `[key, value]` pairs: any key types, order kept. */
-class Map
+final class Map
 {
     /** @var list<array{0: mixed, 1: mixed}> */
-    public array $entries;
+    public readonly array $entries;
 
     /** @param list<array{0: mixed, 1: mixed}> $entries */
     public function __construct(mixed $entries) {}

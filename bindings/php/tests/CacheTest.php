@@ -230,7 +230,7 @@ final class CacheTest extends TestCase
             'associative' => ['id' => 1],
             'not an array' => 'scalar',
             'object' => [new \stdClass()],
-            'bad uuid' => [new \Cachekit\Uuid('zzz')],
+            'int beyond 2^64' => [new \Cachekit\BigInt('18446744073709551616')],
         ];
         foreach ($bad as $what => $args) {
             $expected = null;

@@ -49,6 +49,45 @@ final class ValuesAndPsr16Test extends TestCase
         );
     }
 
+    public function testWrappersAreImmutableAndCheckTheirTextWhenMade(): void
+    {
+        foreach ([
+            [fn() => \Cachekit\Protocol::serialize(new \Cachekit\BigInt('18446744073709551616')), 'integer_out_of_range'],
+            [fn() => new \Cachekit\BigInt('12abc'), 'integer_out_of_range'],
+            [fn() => new \Cachekit\Uuid('550e8400-e29b-41d4-a716'), 'invalid_argument'],
+            [fn() => new \Cachekit\Date('2023-02-29'), 'invalid_temporal'],
+            [fn() => new \Cachekit\Time('24:00:00'), 'invalid_temporal'],
+            [fn() => new \Cachekit\DateTime('yesterday'), 'invalid_temporal'],
+        ] as $i => [$make, $kind]) {
+            try {
+                $make();
+                $this->fail("case $i: expected $kind");
+            } catch (\Cachekit\UsageException $e) {
+                $this->assertStringStartsWith("$kind: ", $e->getMessage(), "case $i");
+            }
+        }
+        $this->assertSame('18446744073709551615', (string) new \Cachekit\BigInt('18446744073709551615'));
+        $this->assertSame('-9223372036854775808', (new \Cachekit\BigInt('-9223372036854775808'))->value);
+
+        $d = new \Cachekit\Date('2024-02-29');
+        $b = new Bytes('ab');
+        foreach ([
+            [fn() => $d->value = '2024-03-01', 'Cannot modify readonly property Cachekit\\Date::$value'],
+            [fn() => $b->data = 'x', 'Cannot modify readonly property Cachekit\\Bytes::$data'],
+            [fn() => $b->extra = 1, 'Cannot create dynamic property Cachekit\\Bytes::$extra'],
+        ] as $i => [$write, $message]) {
+            try {
+                $write();
+                $this->fail("write $i: expected an Error");
+            } catch (\Error $e) {
+                $this->assertSame($message, $e->getMessage());
+            }
+        }
+        $this->assertSame('2024-02-29', $d->value);
+        $this->assertSame('ab', $b->data);
+        $this->assertTrue((new \ReflectionClass(\Cachekit\Uuid::class))->isFinal());
+    }
+
     public function testObjectsResourcesAndClosuresAreRefused(): void
     {
         $c = $this->cache();
