@@ -150,12 +150,10 @@ text_wrapper!(Uuid, "Cachekit\\Uuid", "A UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxx
     .map(Value::Uuid));
 text_wrapper!(Date, "Cachekit\\Date", "A calendar date, `YYYY-MM-DD` (Python `date`).", |s| ck(CDate::parse(s))
     .map(Value::Date));
-text_wrapper!(
-    Time,
-    "Cachekit\\Time",
-    "A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`).",
-    |s| ck(CTime::parse(s)).map(Value::Time)
-);
+text_wrapper!(Time, "Cachekit\\Time", "A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`).", |s| ck(
+    CTime::parse(s)
+)
+.map(Value::Time));
 text_wrapper!(
     NaiveDateTime,
     "Cachekit\\DateTime",
