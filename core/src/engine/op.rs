@@ -235,7 +235,7 @@ enum Phase {
     Scan(String),
     /// Read a tag set's members.
     Members(String),
-    /// Delete an unreadable entry, then finish.
+    /// Delete an unreadable entry, then finish (`Get`) or go on as after a miss.
     Purge,
     /// Report the outcome.
     Finish,
@@ -818,12 +818,13 @@ impl Op {
                 self.outcome = Some(Outcome::Miss);
                 Phase::Finish
             }
-            (Phase::Read | Phase::Lock | Phase::ReRead, _) => Phase::Compute,
+            (Phase::Purge, Kind::Get) => Phase::Finish,
+            (Phase::Read | Phase::Lock | Phase::ReRead | Phase::Purge, _) => Phase::Compute,
             (Phase::Exists, _) => {
                 self.outcome = Some(Outcome::Exists { found: false });
                 Phase::Finish
             }
-            (Phase::Refresh(_) | Phase::Purge | Phase::Release, _) => Phase::Finish,
+            (Phase::Refresh(_) | Phase::Release, _) => Phase::Finish,
             (Phase::Write, Kind::Set) => {
                 self.outcome = Some(Outcome::Stored { redis: false });
                 Phase::Finish
@@ -865,7 +866,9 @@ impl Op {
                 self.phase = Phase::Tag;
             }
             Phase::Tag => self.phase = Phase::Tag,
-            Phase::Refresh(_) | Phase::Purge => self.phase = Phase::Finish,
+            Phase::Refresh(_) => self.phase = Phase::Finish,
+            Phase::Purge if self.kind == Kind::Get => self.phase = Phase::Finish,
+            Phase::Purge => self.phase = self.lock_or_compute(engine, now),
             Phase::Release => self.phase = Phase::Finish,
             phase @ (Phase::Delete(..) | Phase::Scan(_)) => {
                 let n = match reply {
@@ -983,25 +986,33 @@ impl Op {
             }
         }
         engine.metrics.record_miss(Layer::Redis);
+        let purge = unreadable && engine.config.delete_unreadable;
         self.phase = match (self.kind, &self.phase) {
             (Kind::Get, _) => {
                 self.outcome = Some(Outcome::Miss);
-                if unreadable && engine.config.delete_unreadable { Phase::Purge } else { Phase::Finish }
+                if purge { Phase::Purge } else { Phase::Finish }
             }
             // A miss after (or instead of) the lock: compute; the write replaces any bad entry.
             (_, Phase::ReRead) => Phase::Compute,
-            _ => match engine.config.lock.map(|cfg| LockAttempt::with_random_token(&self.key, now, cfg)) {
-                Some(Ok(lock)) => {
-                    self.lock = Some(lock);
-                    Phase::Lock
-                }
-                Some(Err(e)) => {
-                    engine.metrics.record_error(e.kind());
-                    Phase::Compute
-                }
-                None => Phase::Compute,
-            },
+            // The unreadable entry goes first (should the computation fail, it would stay).
+            _ if purge => Phase::Purge,
+            _ => self.lock_or_compute(engine, now),
         };
+    }
+
+    /// After a miss of `GetOrCompute`: take the fill lock when there is one, else compute.
+    fn lock_or_compute(&mut self, engine: &Engine, now: Millis) -> Phase {
+        match engine.config.lock.map(|cfg| LockAttempt::with_random_token(&self.key, now, cfg)) {
+            Some(Ok(lock)) => {
+                self.lock = Some(lock);
+                Phase::Lock
+            }
+            Some(Err(e)) => {
+                engine.metrics.record_error(e.kind());
+                Phase::Compute
+            }
+            None => Phase::Compute,
+        }
     }
 
     /// Drives phases until one needs the binding.

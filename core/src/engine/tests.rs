@@ -396,13 +396,38 @@ fn unreadable_entries_are_misses_and_are_purged() {
     assert_eq!(out, Outcome::Miss);
     assert_eq!(absorbed, [ErrorKind::PythonFrame]);
     assert!(e.metrics().snapshot().errors.iter().any(|(k, _)| *k == ErrorKind::PythonFrame));
-    // The same for `get_or_compute`, which reads it twice (before and after taking the fill
-    // lock), then computes and replaces the entry.
+    // `get_or_compute` purges it before taking the fill lock: the re-read under the lock is a
+    // plain miss, and a computation that fails leaves no unreadable entry behind.
+    r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
+    r.log.clear();
+    let (out, _, absorbed) =
+        drive_absorbing(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Err("no".into()));
+    assert!(matches!(out, Outcome::Failed(ref err) if err.kind() == ErrorKind::ComputeFailed), "{out:?}");
+    assert_eq!(absorbed, [ErrorKind::TrailingBytes], "heard of once");
+    assert!(!r.strings.contains_key("k"), "purged although nothing replaced it");
+    assert_eq!(r.log[..3], ["GET", "DEL", "SET NX"], "{:?}", r.log);
+    // Without purging, the entry is read twice (before and after the lock) and replaced.
+    let e = engine_with(|c| {
+        c.l1 = None;
+        c.delete_unreadable = false;
+    });
     r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
     let (out, _, absorbed) =
         drive_absorbing(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(Value::Int(1)));
     assert_eq!(out, Outcome::Computed { cached: true });
     assert_eq!(absorbed, [ErrorKind::TrailingBytes; 2]);
+}
+
+#[test]
+fn a_purge_that_fails_still_computes() {
+    let e = engine_with(|c| c.l1 = None);
+    let (mut r, mut t) = (FakeRedis::default(), 0);
+    r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
+    // GET answers; the DEL of the unreadable entry fails; the call still computes and stores.
+    r.faults.push_back(Reply::Bytes(b"\x94garbage".to_vec()));
+    r.faults.push_back(Reply::Error("ERR boom".into()));
+    let (out, _, _) = drive_absorbing(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(Value::Int(7)));
+    assert!(matches!(out, Outcome::Computed { .. }), "{out:?}");
 }
 
 #[test]
