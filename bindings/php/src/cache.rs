@@ -421,6 +421,11 @@ impl Cache {
         }
     }
 
+    /// This cache's engine, by address (engines live as long as the process).
+    fn engine_id(&self) -> usize {
+        Arc::as_ptr(&self.engine) as usize
+    }
+
     fn request(&self, key: String) -> Request {
         let mut r = Request::new(key);
         r.namespace = self.namespace.clone();
@@ -477,7 +482,7 @@ impl Cache {
         let e = &*self.engine;
         loop {
             notify(&step);
-            self.reporter.step(op, now(), ctx);
+            self.reporter.step(op, self.engine_id(), now(), ctx);
             if unwind::exiting() {
                 // exit() in the error hook: PHP unwinds, the operation is abandoned.
                 *computed = Some(Computed::Exited);
@@ -487,8 +492,16 @@ impl Cache {
             step = match step.action {
                 Action::Send(cmd) => {
                     let reply = self.execute(&cmd);
-                    self.reporter.reply(&cmd, &reply, ctx);
-                    op.on_reply(e, reply, now())
+                    // The engine settles the reply (latency, breaker, slot) before a hook runs.
+                    let failed = Reporter::reply_failure(&cmd, &reply);
+                    let next = op.on_reply(e, reply, now());
+                    // A failure the caller is thrown (delete, invalidate) is not reported too.
+                    if let Some(err) = failed
+                        && !matches!(next.action, Action::Done(Outcome::Failed(_)))
+                    {
+                        self.reporter.failure(&err, ctx, Some(cmd.name()));
+                    }
+                    next
                 }
                 Action::Compute => match compute {
                     None => op.on_computed(e, Err("nothing to compute".to_owned()), now()),
@@ -518,7 +531,7 @@ impl Cache {
                                     Ok(v) => op.on_computed(e, Ok(&v), now()),
                                     Err(err) => {
                                         e.metrics().record_error(ErrorKind::UnsupportedType);
-                                        self.reporter.exception(err, ctx, None);
+                                        self.reporter.failure(&err, ctx, None);
                                         op.on_computed(e, Err("the computed value cannot be cached".to_owned()), now())
                                     }
                                 }
@@ -540,7 +553,7 @@ impl Cache {
         let (mut op, step) = start;
         if let Action::Done(o) = step.action {
             notify(&Step { wake: step.wake, action: Action::Done(Outcome::Miss) });
-            self.reporter.step(&mut op, now(), ctx);
+            self.reporter.step(&mut op, self.engine_id(), now(), ctx);
             return o;
         }
         self.drive(&mut op, step, None, &mut None, ctx)
@@ -555,7 +568,7 @@ impl Cache {
         };
         // A `remember` of a key inside its own computation (in this request) computes directly:
         // waiting for the single flight or the fill lock would wait on itself.
-        let engine_id = Arc::as_ptr(&self.engine) as usize;
+        let engine_id = self.engine_id();
         if unwind::Computing::contains(engine_id, &request.key) {
             return call_direct(compute);
         }
@@ -672,7 +685,7 @@ impl Cache {
     pub fn set(&self, key: Text, value: &Zval, ttl: Option<&Zval>, tags: Option<&ZendHashTable>) -> R<bool> {
         let key = self.full_key(&key.get("Cachekit\\Cache::set", 1, "key")?);
         let tags = args::texts(tags, "Cachekit\\Cache::set", 4, "tags")?;
-        let v = to_value(value)?;
+        let v = ck(to_value(value))?;
         let mut req = self.request(key.clone());
         req.ttl = ttl_arg(ttl)?;
         req.tags = tags;

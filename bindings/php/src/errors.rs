@@ -105,6 +105,12 @@ pub extern "C" fn register_classes(_type: i32, _module_number: i32) -> i32 {
 /// The PHP exception for a core error: class by category, code = stable code, message
 /// `"{name}: {message}"`.
 pub fn ck_exception(e: &Error) -> PhpException {
+    let (ce, message, code) = exception_parts(e);
+    PhpException::new(message, code, ce)
+}
+
+/// The class, message and code of the exception `ck_exception` makes for `e`.
+pub fn exception_parts(e: &Error) -> (&'static ClassEntry, String, i32) {
     let kind = e.kind();
     let ce = match kind.category() {
         _ if kind == ErrorKind::UnsupportedType => class_entry::<UNSUPPORTED_TYPE>(),
@@ -114,7 +120,7 @@ pub fn ck_exception(e: &Error) -> PhpException {
         Category::Backend => class_entry::<BACKEND>(),
         Category::Internal => class_entry::<INTERNAL>(),
     };
-    PhpException::new(format!("{}: {}", kind.name(), e.message()), i32::from(kind.code()), ce)
+    (ce, format!("{}: {}", kind.name(), e.message()), i32::from(kind.code()))
 }
 
 /// `ck_exception` of a new error.

@@ -1,30 +1,31 @@
 //! Where the cache-layer failures a `Cachekit\Cache` absorbs are reported: the `on_error`
 //! callable, else the `logger`'s `warning()` (a PSR-3 logger), else nowhere (they are counted in
 //! the metrics either way). The same failures as the Node SDK's `onError`: Redis errors and
-//! timeouts, entries that could not be decoded, verified or decrypted, computed values that
-//! cannot be cached, fill locks given up on, and refusals by the breaker or backpressure (at
-//! most one report a second per process: an open breaker refuses every call).
+//! timeouts the call takes in its stride, entries that could not be decoded, verified or
+//! decrypted, computed values that cannot be cached, fill locks given up on, and refusals by the
+//! breaker or backpressure (at most one report a second per engine: an open breaker refuses
+//! every call). Failures thrown to the caller (`delete()` without Redis, …) are not reported.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use cachekit::engine::{Command, Op, Reply};
 use cachekit::time::Millis;
 use cachekit::{Error, ErrorKind};
-use ext_php_rs::boxed::ZBox;
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ExecutorGlobals;
 
-use crate::errors::{R, ck_err, ck_exception};
+use crate::errors::{R, ck_err, exception_parts};
 use crate::unwind;
-use ext_php_rs::exception::PhpException;
 
 /// How often refusals are reported, at most (the Node SDK's interval).
 const REFUSAL_REPORT_MS: Millis = 1000;
 
-/// Refusals not reported yet, and when the last report went out (`None`: never), for this
-/// process (an FPM worker's requests share its breaker, so they share the rate too).
-static REFUSALS: Mutex<(u64, Option<Millis>)> = Mutex::new((0, None));
+/// Per engine (by address; engines live as long as the process): refusals not reported yet,
+/// and when the last report went out. Shared by the engine's caches and requests, as its
+/// breaker is.
+static REFUSALS: Mutex<Option<HashMap<usize, (u64, Millis)>>> = Mutex::new(None);
 
 /// Which call a failure happened in, for the report's context array.
 #[derive(Clone, Copy)]
@@ -46,133 +47,143 @@ impl<'a> Context<'a> {
 pub enum Reporter {
     /// Nobody listens: failures are only counted.
     Silent,
-    /// `on_error(Cachekit\Exception $error, array $context)`.
+    /// `on_error(Cachekit\Exception $error, array $context)`, as a `Closure`.
     OnError(Zval),
-    /// `$logger->warning(string $message, array $context)`.
+    /// The logger's `warning(string $message, array $context)`, as a `Closure`.
     Logger(Zval),
+}
+
+/// `Closure::fromCallable($f)`, made where the option was given: a private method of the
+/// caller's class stays callable from wherever the cache later reports, and a `__call` logger
+/// is reached.
+fn closure(f: &Zval, option: &str) -> R<Zval> {
+    let refused = |got: &Zval| {
+        ck_err(
+            ErrorKind::InvalidArgument,
+            format!("option {option} must be callable, got {}", crate::args::type_name(got)),
+        )
+    };
+    let from_callable = ZendCallable::try_from_name("Closure::fromCallable").map_err(|_| refused(f))?;
+    let made = from_callable.try_call(vec![f]);
+    if ExecutorGlobals::take_exception().is_some() {
+        return Err(refused(f));
+    }
+    made.ok().filter(Zval::is_object).ok_or_else(|| refused(f))
 }
 
 impl Reporter {
     /// Reads the `on_error` and `logger` options (`on_error` wins when both are given).
     pub fn from_options(on_error: Option<&Zval>, logger: Option<&Zval>) -> R<Reporter> {
         if let Some(f) = on_error {
-            if !f.is_callable() {
-                return Err(ck_err(
-                    ErrorKind::InvalidArgument,
-                    format!("option on_error must be callable, got {}", crate::args::type_name(f)),
-                ));
-            }
-            return Ok(Reporter::OnError(f.shallow_clone()));
+            return Ok(Reporter::OnError(closure(f, "on_error")?));
         }
         if let Some(l) = logger {
-            let mut method = ZendHashTable::new();
-            let _ = method.push(l.shallow_clone());
-            let _ = method.push("warning");
-            let callable = method.into_zval(false).map_err(|e| ck_err(ErrorKind::InvalidArgument, e.to_string()))?;
-            if !l.is_object() || !callable.is_callable() {
-                return Err(ck_err(
+            let refused = || {
+                ck_err(
                     ErrorKind::InvalidArgument,
                     format!(
                         "option logger must be an object with a warning(string, array) method (a PSR-3 logger), got {}",
                         crate::args::type_name(l)
                     ),
-                ));
+                )
+            };
+            if !l.is_object() {
+                return Err(refused());
             }
-            return Ok(Reporter::Logger(l.shallow_clone()));
+            let mut method = ZendHashTable::new();
+            let _ = method.push(l.shallow_clone());
+            let _ = method.push("warning");
+            let method = method.into_zval(false).map_err(|_| refused())?;
+            return closure(&method, "logger").map(Reporter::Logger).map_err(|_| refused());
         }
         Ok(Reporter::Silent)
     }
 
     /// Reports what the engine took in its stride since the last look: a failure it absorbed
-    /// at once, a refusal at most once a second.
-    pub fn step(&self, op: &mut Op, now: Millis, ctx: Context<'_>) {
-        if let Some(e) = op.take_absorbed() {
+    /// at once, a refusal at most once a second per engine (`engine`: its address).
+    pub fn step(&self, op: &mut Op, engine: usize, now: Millis, ctx: Context<'_>) {
+        let (absorbed, rejected) = (op.take_absorbed(), op.take_rejected());
+        if matches!(self, Reporter::Silent) {
+            return;
+        }
+        if let Some(e) = absorbed {
             self.failure(&e, ctx, None);
         }
-        if let Some(e) = op.take_rejected() {
+        if let Some(e) = rejected {
             let n = {
                 let mut g = REFUSALS.lock().unwrap_or_else(|p| p.into_inner());
-                g.0 += 1;
-                if g.1.is_some_and(|last| now.saturating_sub(last) < REFUSAL_REPORT_MS) {
+                let (count, last) = g.get_or_insert_with(HashMap::new).entry(engine).or_insert((0, 0));
+                *count += 1;
+                if *last != 0 && now.saturating_sub(*last) < REFUSAL_REPORT_MS {
                     return;
                 }
-                let n = g.0;
-                *g = (0, Some(now));
+                let n = std::mem::take(count);
+                *last = now.max(1);
                 n
             };
             if n > 1 {
-                let e = Error::new(e.kind(), format!("{} ({n} refusals since the last report)", e.message()));
-                self.failure(&e, ctx, None);
+                self.failure(
+                    &Error::new(e.kind(), format!("{} ({n} refusals since the last report)", e.message())),
+                    ctx,
+                    None,
+                );
             } else {
                 self.failure(&e, ctx, None);
             }
         }
     }
 
-    /// Reports a Redis command that failed or timed out (other replies are not failures).
-    pub fn reply(&self, cmd: &Command, reply: &Reply, ctx: Context<'_>) {
-        let e = match reply {
-            Reply::Error(msg) => Error::new(ErrorKind::Backend, format!("{}: {msg}", cmd.name())),
-            Reply::Timeout => Error::new(ErrorKind::Timeout, format!("{} did not answer in time", cmd.name())),
-            _ => return,
+    /// The failure a Redis reply says, if it is one (an error reply, a timeout).
+    pub fn reply_failure(cmd: &Command, reply: &Reply) -> Option<Error> {
+        match reply {
+            Reply::Error(msg) => Some(Error::new(ErrorKind::Backend, format!("{}: {msg}", cmd.name()))),
+            Reply::Timeout => Some(Error::new(ErrorKind::Timeout, format!("{} did not answer in time", cmd.name()))),
+            _ => None,
+        }
+    }
+
+    /// Hands one failure to the hook, as the exception the cache would have thrown (made, not
+    /// thrown: error trackers hooked on throws do not see it). Whatever the hook throws is
+    /// discarded (a failing logger must not fail the cache call); an `exit()` in it stays
+    /// pending, the caller sees it through [`unwind::exiting`], and no hook runs after it.
+    pub fn failure(&self, e: &Error, ctx: Context<'_>, command: Option<&'static str>) {
+        let hook = match self {
+            Reporter::Silent => return,
+            Reporter::OnError(f) | Reporter::Logger(f) => f,
         };
-        self.failure(&e, ctx, Some(cmd.name()));
-    }
-
-    /// Hands one failure to the hook. Whatever the hook throws is discarded (a failing logger
-    /// must not fail the cache call); an `exit()` in it stays pending, and the caller sees it
-    /// through [`unwind::exiting`].
-    fn failure(&self, e: &Error, ctx: Context<'_>, command: Option<&'static str>) {
-        self.exception(ck_exception(e), ctx, command);
-    }
-
-    /// Hands one failure, as the exception the cache would have thrown, to the hook.
-    pub fn exception(&self, e: PhpException, ctx: Context<'_>, command: Option<&'static str>) {
-        if matches!(self, Reporter::Silent) {
+        if unwind::exiting() {
             return;
         }
-        let Some(error) = exception_object(e).and_then(|o| o.into_zval(false).ok()) else { return };
-        let mut context = ZendHashTable::new();
-        let _ = context.insert("operation", ctx.operation);
-        let _ = context.insert("key", ctx.key.map(str::to_owned));
-        let _ = context.insert("command", command);
-        let saved = std::mem::replace(&mut ExecutorGlobals::get_mut().exception, std::ptr::null_mut());
-        match self {
-            Reporter::Silent => {}
-            Reporter::OnError(f) => {
-                if let Ok(f) = ZendCallable::new(f) {
-                    let _ = f.try_call(vec![&error, &context]);
-                }
-            }
-            Reporter::Logger(l) => {
-                let text =
-                    error.try_call_method("getMessage", vec![]).ok().and_then(|m| m.string()).unwrap_or_default();
+        unwind::with_exception_set_aside(|| {
+            let Some(error) = exception_object(e) else { return };
+            let mut context = ZendHashTable::new();
+            let _ = context.insert("operation", ctx.operation);
+            let _ = context.insert("key", ctx.key.map(str::to_owned));
+            let _ = context.insert("command", command);
+            let Ok(hook) = ZendCallable::new(hook) else { return };
+            if let Reporter::Logger(_) = self {
+                let text = exception_parts(e).1;
                 let message = match ctx.key {
                     Some(k) => format!("cachekit: {} {k}: {text}", ctx.operation),
                     None => format!("cachekit: {}: {text}", ctx.operation),
                 };
                 // PSR-3: a Throwable goes under the context's "exception" key.
                 let _ = context.insert("exception", error);
-                let _ = l.try_call_method("warning", vec![&message, &context]);
+                let _ = hook.try_call(vec![&message, &context]);
+            } else {
+                let _ = hook.try_call(vec![&error, &context]);
             }
-        }
-        if unwind::exiting() {
-            if !saved.is_null() {
-                // SAFETY: `saved` was EG(exception), an object reference we now own; the exit
-                // replaces it, as it would have replaced it had it been thrown over it.
-                drop(unsafe { ZBox::from_raw(saved) });
-            }
-        } else {
-            drop(ExecutorGlobals::take_exception());
-            ExecutorGlobals::get_mut().exception = saved;
-        }
+        });
     }
 }
 
-/// The object of exception `e`, made by throwing it and taking it back.
-fn exception_object(e: PhpException) -> Option<ZBox<ZendObject>> {
-    unwind::with_exception_set_aside(|| {
-        e.throw();
-        ExecutorGlobals::take_exception()
-    })
+/// A new `Cachekit\Exception` of `e` (file, line and trace: the calling PHP code's).
+fn exception_object(e: &Error) -> Option<Zval> {
+    let (ce, message, code) = exception_parts(e);
+    let object = ZendObject::new(ce);
+    let _ = object.try_call_method("__construct", vec![&message, &i64::from(code)]);
+    if ExecutorGlobals::has_exception() {
+        return None;
+    }
+    object.into_zval(false).ok()
 }

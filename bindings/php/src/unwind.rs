@@ -30,14 +30,20 @@ pub fn exiting() -> bool {
 }
 
 /// Runs `f` with no exception pending (PHP calls do nothing while one is), then puts the
-/// pending one back; whatever `f` left pending is discarded.
+/// pending one back. Whatever `f` left pending is discarded, except an `exit()`, which stays
+/// (and replaces the one set aside, as it would have had PHP run the code itself).
 pub fn with_exception_set_aside<T>(f: impl FnOnce() -> T) -> T {
     let saved = {
         let mut g = ExecutorGlobals::get_mut();
         std::mem::replace(&mut g.exception, std::ptr::null_mut())
     };
     let r = f();
-    if !saved.is_null() {
+    if exiting() {
+        if !saved.is_null() {
+            // SAFETY: `saved` was EG(exception), a reference we took over and now release.
+            drop(unsafe { ext_php_rs::boxed::ZBox::from_raw(saved) });
+        }
+    } else {
         drop(ExecutorGlobals::take_exception());
         ExecutorGlobals::get_mut().exception = saved;
     }

@@ -12,6 +12,7 @@
 //! `DateTimeImmutable`, integers beyond `PHP_INT_MAX` `Cachekit\BigInt`. [`Shape::Exact`]
 //! (the protocol primitives) keeps every distinction with the wrappers.
 
+use cachekit::Error;
 use cachekit::temporal::DateTime as CDateTime;
 use cachekit::value::format_uuid;
 use cachekit::{ErrorKind, Value};
@@ -20,7 +21,7 @@ use ext_php_rs::flags::DataType;
 use ext_php_rs::types::{ArrayKey, ZendHashTable, ZendObject, Zval};
 use ext_php_rs::zend::ClassEntry;
 
-use crate::errors::{R, ck, ck_err};
+use crate::errors::{R, ck_err};
 use crate::wrappers::{BigInt, Bytes, Date, Map, NaiveDateTime, Set, Time, Uuid};
 
 /// Deepest nesting accepted from PHP (the core's decoders allow less; this only stops runaway
@@ -37,13 +38,13 @@ pub enum Shape {
 }
 
 /// A PHP value as a core value.
-pub fn to_value(z: &Zval) -> R<Value> {
+pub fn to_value(z: &Zval) -> cachekit::Result<Value> {
     conv(z, 0)
 }
 
-fn conv(z: &Zval, depth: usize) -> R<Value> {
+fn conv(z: &Zval, depth: usize) -> cachekit::Result<Value> {
     if depth > MAX_DEPTH {
-        return Err(ck_err(ErrorKind::UnsupportedType, "value nested too deeply (a reference cycle?)"));
+        return Err(Error::new(ErrorKind::UnsupportedType, "value nested too deeply (a reference cycle?)"));
     }
     let z = z.dereference();
     Ok(match z.get_type() {
@@ -62,8 +63,8 @@ fn conv(z: &Zval, depth: usize) -> R<Value> {
             let obj = z.object().expect("object zval");
             object_value(z, obj, depth)?
         }
-        DataType::Resource => return Err(ck_err(ErrorKind::UnsupportedType, "a resource cannot be cached")),
-        other => return Err(ck_err(ErrorKind::UnsupportedType, format!("a PHP {other} cannot be cached"))),
+        DataType::Resource => return Err(Error::new(ErrorKind::UnsupportedType, "a resource cannot be cached")),
+        other => return Err(Error::new(ErrorKind::UnsupportedType, format!("a PHP {other} cannot be cached"))),
     })
 }
 
@@ -84,7 +85,7 @@ fn key_value(k: &ArrayKey<'_>) -> Value {
     }
 }
 
-fn array_value(ht: &ZendHashTable, depth: usize) -> R<Value> {
+fn array_value(ht: &ZendHashTable, depth: usize) -> cachekit::Result<Value> {
     if ht.has_sequential_keys() {
         let mut out = Vec::with_capacity(ht.len());
         for v in ht.values() {
@@ -100,14 +101,14 @@ fn array_value(ht: &ZendHashTable, depth: usize) -> R<Value> {
     }
 }
 
-fn list_items(z: &Zval, what: &str, depth: usize) -> R<Vec<Value>> {
+fn list_items(z: &Zval, what: &str, depth: usize) -> cachekit::Result<Vec<Value>> {
     let Some(ht) = z.dereference().array() else {
-        return Err(ck_err(ErrorKind::InvalidArgument, format!("{what} must be an array")));
+        return Err(Error::new(ErrorKind::InvalidArgument, format!("{what} must be an array")));
     };
     ht.values().map(|v| conv(v, depth + 1)).collect()
 }
 
-fn object_value(z: &Zval, obj: &ZendObject, depth: usize) -> R<Value> {
+fn object_value(z: &Zval, obj: &ZendObject, depth: usize) -> cachekit::Result<Value> {
     if let Some(b) = z.extract::<&Bytes>() {
         return Ok(Value::Bytes(b.data.clone()));
     }
@@ -127,19 +128,18 @@ fn object_value(z: &Zval, obj: &ZendObject, depth: usize) -> R<Value> {
         return t.core();
     }
     if let Some(s) = z.extract::<&Set>() {
-        return list_items(&s.items(), "Cachekit\\Set items", depth).map(Value::Set);
+        return list_items(&s.items, "Cachekit\\Set items", depth).map(Value::Set);
     }
     if let Some(m) = z.extract::<&Map>() {
-        let entries = m.entries();
-        let Some(ht) = entries.array() else {
-            return Err(ck_err(ErrorKind::InvalidArgument, "Cachekit\\Map entries must be an array"));
+        let Some(ht) = m.entries.array() else {
+            return Err(Error::new(ErrorKind::InvalidArgument, "Cachekit\\Map entries must be an array"));
         };
         let mut out = Vec::with_capacity(ht.len());
         for pair in ht.values() {
             let items = list_items(pair, "a Cachekit\\Map entry", depth)?;
             let [k, v]: [Value; 2] = items
                 .try_into()
-                .map_err(|_| ck_err(ErrorKind::InvalidArgument, "a Cachekit\\Map entry must be [key, value]"))?;
+                .map_err(|_| Error::new(ErrorKind::InvalidArgument, "a Cachekit\\Map entry must be [key, value]"))?;
             out.push((k, v));
         }
         return Ok(Value::Map(out));
@@ -151,12 +151,12 @@ fn object_value(z: &Zval, obj: &ZendObject, depth: usize) -> R<Value> {
             .try_call_method("format", vec![&"Y-m-d\\TH:i:s.uP"])
             .ok()
             .and_then(|z| z.string())
-            .ok_or_else(|| ck_err(ErrorKind::InvalidTemporal, "DateTimeInterface::format failed"))?;
-        return ck(CDateTime::parse(&iso)).map(Value::DateTime);
+            .ok_or_else(|| Error::new(ErrorKind::InvalidTemporal, "DateTimeInterface::format failed"))?;
+        return CDateTime::parse(&iso).map(Value::DateTime);
     }
     let class = obj.get_class_name().unwrap_or_else(|_| "object".to_owned());
     let what = if class == "Closure" { "a closure".to_owned() } else { format!("an object of class {class}") };
-    Err(ck_err(
+    Err(Error::new(
         ErrorKind::UnsupportedType,
         format!("{what} cannot be cached (use arrays and scalars, DateTimeInterface or the Cachekit\\ wrappers)"),
     ))

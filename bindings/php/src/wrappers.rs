@@ -2,16 +2,38 @@
 //! valid UTF-8, integers beyond `PHP_INT_MAX`, naive datetimes, dates, times, UUIDs, sets,
 //! maps whose keys are not strings or ints or whose order must survive).
 
-use cachekit::ErrorKind;
 use cachekit::temporal::{Date as CDate, DateTime as CDateTime, Time as CTime};
 use cachekit::value::{Value, parse_uuid};
+use cachekit::{Error, ErrorKind};
+use ext_php_rs::convert::{FromZval, IntoZval};
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::flags::ClassFlags;
+use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::Zval;
 use ext_php_rs::zend::ce;
 
-use crate::errors::{R, ck, ck_err};
+use crate::errors::{R, ck};
+
+/// Any PHP value, as a property's getter returns it and its setter receives it (ext-php-rs
+/// needs one type for both, and `Zval` itself is not one it can receive).
+pub struct PropValue(Zval);
+
+impl IntoZval for PropValue {
+    const TYPE: DataType = DataType::Mixed;
+    const NULLABLE: bool = true;
+    fn set_zval(self, zv: &mut Zval, _persistent: bool) -> ext_php_rs::error::Result<()> {
+        *zv = self.0;
+        Ok(())
+    }
+}
+
+impl FromZval<'_> for PropValue {
+    const TYPE: DataType = DataType::Mixed;
+    fn from_zval(zval: &Zval) -> Option<Self> {
+        Some(PropValue(zval.shallow_clone()))
+    }
+}
 
 /// The wrapper classes are final, and refuse dynamic properties.
 const WRAPPER: ClassFlags = ClassFlags::Final.union(ClassFlags::NoDynamicProperties);
@@ -66,10 +88,10 @@ pub struct BigInt {
 impl BigInt {
     /// The core value: the integer the text says. Whether it fits the protocol's range
     /// (−2^63 to 2^64 − 1) is the core's call, when the value is serialized or hashed.
-    pub fn core(&self) -> R<Value> {
+    pub fn core(&self) -> cachekit::Result<Value> {
         match self.value.trim().parse::<i128>() {
             Ok(i) => Ok(Value::Int(i)),
-            Err(_) => Err(ck_err(ErrorKind::IntegerOutOfRange, format!("{:?} is not an integer", self.value))),
+            Err(_) => Err(Error::new(ErrorKind::IntegerOutOfRange, format!("{:?} is not an integer", self.value))),
         }
     }
 }
@@ -80,7 +102,7 @@ impl BigInt {
     /// [−2^63, 2^64 − 1] when the value is used).
     pub fn __construct(value: String) -> R<BigInt> {
         let b = BigInt { value };
-        b.core()?;
+        ck(b.core())?;
         Ok(b)
     }
     /// The decimal text.
@@ -113,8 +135,8 @@ macro_rules! text_wrapper {
 
         impl $ty {
             /// The core value the text says.
-            pub fn core(&self) -> R<Value> {
-                let parse: fn(&str) -> R<Value> = $parse;
+            pub fn core(&self) -> cachekit::Result<Value> {
+                let parse: fn(&str) -> cachekit::Result<Value> = $parse;
                 parse(&self.value)
             }
         }
@@ -124,7 +146,7 @@ macro_rules! text_wrapper {
             /// Wraps the text; text that does not parse is refused here.
             pub fn __construct(value: String) -> R<$ty> {
                 let w = $ty { value };
-                w.core()?;
+                ck(w.core())?;
                 Ok(w)
             }
             /// The text.
@@ -146,19 +168,18 @@ macro_rules! text_wrapper {
     };
 }
 
-text_wrapper!(Uuid, "Cachekit\\Uuid", "A UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`).", |s| ck(parse_uuid(s))
+text_wrapper!(Uuid, "Cachekit\\Uuid", "A UUID (`xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`).", |s| parse_uuid(s)
     .map(Value::Uuid));
-text_wrapper!(Date, "Cachekit\\Date", "A calendar date, `YYYY-MM-DD` (Python `date`).", |s| ck(CDate::parse(s))
+text_wrapper!(Date, "Cachekit\\Date", "A calendar date, `YYYY-MM-DD` (Python `date`).", |s| CDate::parse(s)
     .map(Value::Date));
-text_wrapper!(Time, "Cachekit\\Time", "A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`).", |s| ck(
-    CTime::parse(s)
-)
-.map(Value::Time));
+text_wrapper!(Time, "Cachekit\\Time", "A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`).", |s| {
+    CTime::parse(s).map(Value::Time)
+});
 text_wrapper!(
     NaiveDateTime,
     "Cachekit\\DateTime",
     "A datetime as ISO-8601 text, naive or aware (Python `datetime`); aware ones also map from `DateTimeInterface`.",
-    |s| ck(CDateTime::parse(s)).map(Value::DateTime)
+    |s| CDateTime::parse(s).map(Value::DateTime)
 );
 
 /// An unordered set (interop args only).
@@ -177,8 +198,13 @@ impl Set {
     }
     /// The members, as a list.
     #[php(getter)]
-    pub fn items(&self) -> Zval {
-        self.items.shallow_clone()
+    pub fn items(&self) -> PropValue {
+        PropValue(self.items.shallow_clone())
+    }
+    /// Refused: the wrapper is immutable.
+    #[php(setter)]
+    pub fn set_items(&mut self, _items: PropValue) {
+        read_only("Cachekit\\Set", "items").throw();
     }
 }
 
@@ -198,7 +224,12 @@ impl Map {
     }
     /// The `[key, value]` pairs, in order.
     #[php(getter)]
-    pub fn entries(&self) -> Zval {
-        self.entries.shallow_clone()
+    pub fn entries(&self) -> PropValue {
+        PropValue(self.entries.shallow_clone())
+    }
+    /// Refused: the wrapper is immutable.
+    #[php(setter)]
+    pub fn set_entries(&mut self, _entries: PropValue) {
+        read_only("Cachekit\\Map", "entries").throw();
     }
 }

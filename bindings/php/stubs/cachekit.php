@@ -40,12 +40,12 @@ class InternalException extends Exception {}
 /**
  * A byte string (`bytes`), even when it is valid UTF-8. The wrappers are immutable value
  * objects: writing a property throws `\Error` ("Cannot modify readonly property"), as does
- * adding one.
+ * adding one (the properties are not declared `readonly` to Reflection: the extension enforces it).
  */
 final class Bytes
 {
-    /** @var string the bytes */
-    public readonly string $data;
+    /** @var string the bytes @readonly */
+    public string $data;
 
     public function __construct(string $data) {}
 
@@ -55,8 +55,8 @@ final class Bytes
 /** An integer beyond PHP_INT_MAX (up to 2^64 − 1), as decimal text. */
 final class BigInt
 {
-    /** @var string decimal text */
-    public readonly string $value;
+    /** @var string decimal text @readonly */
+    public string $value;
 
     /**
      * @throws UsageException `integer_out_of_range` for text that is no integer (one outside
@@ -70,7 +70,8 @@ final class BigInt
 /** A UUID, `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx`. */
 final class Uuid
 {
-    public readonly string $value;
+    /** @readonly */
+    public string $value;
 
     /** @throws UsageException `invalid_argument` for text that is no UUID */
     public function __construct(string $value) {}
@@ -81,7 +82,8 @@ final class Uuid
 /** A calendar date, `YYYY-MM-DD` (Python `date`). */
 final class Date
 {
-    public readonly string $value;
+    /** @readonly */
+    public string $value;
 
     /** @throws UsageException `invalid_temporal` for text that is no date */
     public function __construct(string $value) {}
@@ -92,7 +94,8 @@ final class Date
 /** A time of day, `HH:MM:SS[.ffffff][±HH:MM]` (Python `time`). */
 final class Time
 {
-    public readonly string $value;
+    /** @readonly */
+    public string $value;
 
     /** @throws UsageException `invalid_temporal` for text that is no time of day */
     public function __construct(string $value) {}
@@ -103,7 +106,8 @@ final class Time
 /** A datetime as ISO-8601 text, naive or aware (Python `datetime`). */
 final class DateTime
 {
-    public readonly string $value;
+    /** @readonly */
+    public string $value;
 
     /** @throws UsageException `invalid_temporal` for text that is no ISO-8601 datetime */
     public function __construct(string $value) {}
@@ -114,8 +118,8 @@ final class DateTime
 /** An unordered set (interop args only). */
 final class Set
 {
-    /** @var list<mixed> */
-    public readonly array $items;
+    /** @var list<mixed> @readonly */
+    public array $items;
 
     /** @param list<mixed> $items */
     public function __construct(mixed $items) {}
@@ -124,8 +128,8 @@ final class Set
 /** A map as ordered `[key, value]` pairs: any key types, order kept. */
 final class Map
 {
-    /** @var list<array{0: mixed, 1: mixed}> */
-    public readonly array $entries;
+    /** @var list<array{0: mixed, 1: mixed}> @readonly */
+    public array $entries;
 
     /** @param list<array{0: mixed, 1: mixed}> $entries */
     public function __construct(mixed $entries) {}

@@ -29,9 +29,11 @@ final class ErrorHookTest extends TestCase
         $key = $c->keyFor('k');
         Support::redis()->set($key, 'not a cachekit entry');
         $this->assertNull($c->get('k'));
+        $line = __LINE__ - 1;
         $this->assertCount(1, $seen);
         [$e, $context] = $seen[0];
         $this->assertInstanceOf(\Cachekit\DecodeException::class, $e);
+        $this->assertSame([__FILE__, $line], [$e->getFile(), $e->getLine()], 'made where the cache was called');
         $this->assertGreaterThanOrEqual(200, $e->getCode());
         $this->assertLessThan(300, $e->getCode());
         $this->assertSame(['operation' => 'get', 'key' => $key, 'command' => null], $context);
@@ -118,6 +120,108 @@ final class ErrorHookTest extends TestCase
         $this->assertNotEmpty($refusals, 'the open breaker is reported');
         // 18 calls were refused within a second or so: at most a report a second, not one each.
         $this->assertLessThan(5, count($refusals));
+    }
+
+    public function testAHookThatUsesTheCacheIsStoppedByTheBreaker(): void
+    {
+        Support::skipInClusterMode($this);
+        $port = Support::freePort();
+        $pid = Support::startRedis($port);
+        $r = Support::redis($port);
+        Support::stopRedis($pid);
+        $depth = 0;
+        $c = null;
+        $c = new Cache($r, ['namespace' => Support::unique('rec'), 'l1' => false,
+            'breaker' => ['failure_threshold' => 3, 'open_duration_ms' => 60_000],
+            'on_error' => function () use (&$c, &$depth): void {
+                // A hook that reads the cache while Redis is down: each read fails and reports.
+                $depth++;
+                @$c->get('k');
+            }]);
+        $this->assertNull(@$c->get('k'));
+        // Each failure reached the breaker before the hook ran: it opened after 3, and the
+        // refusals after it are rate-limited, so the recursion ends there.
+        $this->assertSame('open', $c->health()['breaker']['state']);
+        $this->assertLessThanOrEqual(4, $depth);
+        $this->assertSame(0, $c->health()['backpressure']['in_flight'], 'every slot was given back');
+    }
+
+    public function testRefusalsReachTheHookAfterSilentCachesWereRefused(): void
+    {
+        Support::skipInClusterMode($this);
+        $port = Support::freePort();
+        $pid = Support::startRedis($port);
+        $r = Support::redis($port);
+        $options = ['namespace' => Support::unique('ref'), 'l1' => false,
+            'breaker' => ['failure_threshold' => 1, 'open_duration_ms' => 60_000]];
+        $seen = [];
+        // One engine (same options), two caches: one without a hook, one with.
+        $silent = new Cache($r, $options);
+        $hooked = new Cache($r, $options + ['on_error' => function (\Cachekit\Exception $e) use (&$seen): void {
+            $seen[] = $e->getMessage();
+        }]);
+        Support::stopRedis($pid);
+        for ($i = 0; $i < 5; $i++) {
+            @$silent->get('k');
+        }
+        $this->assertSame('open', $silent->health()['breaker']['state']);
+        $this->assertNull($hooked->get('k'));
+        $this->assertCount(1, $seen, "the silent cache's refusals did not use up the report");
+        $this->assertStringStartsWith('circuit_open: ', $seen[0]);
+    }
+
+    public function testPrivateMethodsAndMagicLoggersAreReached(): void
+    {
+        $service = new class {
+            public array $seen = [];
+            public Cache $cache;
+            public function __construct()
+            {
+                $this->cache = new Cache(Support::redis(), ['namespace' => Support::unique('priv'), 'l1' => false,
+                    'on_error' => [$this, 'onError']]);
+            }
+            private function onError(\Cachekit\Exception $e, array $context): void
+            {
+                $this->seen[] = $context['operation'];
+            }
+        };
+        Support::redis()->set($service->cache->keyFor('k'), 'garbage');
+        $this->assertNull($service->cache->get('k'), 'called from outside the class');
+        $this->assertSame(['get'], $service->seen);
+
+        $logger = new class {
+            public array $calls = [];
+            public function __call(string $name, array $args): void
+            {
+                $this->calls[] = [$name, $args[0]];
+            }
+        };
+        $c = new Cache(Support::redis(), ['namespace' => Support::unique('magic'), 'l1' => false, 'logger' => $logger]);
+        Support::redis()->set($c->keyFor('k'), 'garbage');
+        $this->assertNull($c->get('k'));
+        $this->assertCount(1, $logger->calls);
+        $this->assertSame('warning', $logger->calls[0][0]);
+    }
+
+    public function testFailuresThrownToTheCallerAreNotAlsoReported(): void
+    {
+        Support::skipInClusterMode($this);
+        $port = Support::freePort();
+        $pid = Support::startRedis($port);
+        $r = Support::redis($port);
+        Support::stopRedis($pid);
+        $seen = [];
+        $c = new Cache($r, ['namespace' => Support::unique('thr'), 'on_error' => function ($e) use (&$seen): void {
+            $seen[] = $e->getMessage();
+        }]);
+        try {
+            @$c->delete('k');
+            $this->fail('delete without Redis throws');
+        } catch (\Cachekit\BackendException $e) {
+            $this->assertSame([], $seen, 'thrown, not reported');
+        }
+        $this->assertNull(@$c->get('k'));
+        $this->assertCount(1, $seen, 'a get absorbs the failure: reported');
     }
 
     public function testHookOptionsAreChecked(): void

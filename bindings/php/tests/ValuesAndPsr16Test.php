@@ -71,10 +71,14 @@ final class ValuesAndPsr16Test extends TestCase
 
         $d = new \Cachekit\Date('2024-02-29');
         $b = new Bytes('ab');
+        $set = new \Cachekit\Set([1, 2]);
+        $map = new \Cachekit\Map([[1, 'a']]);
         foreach ([
             [fn() => $d->value = '2024-03-01', 'Cannot modify readonly property Cachekit\\Date::$value'],
             [fn() => $b->data = 'x', 'Cannot modify readonly property Cachekit\\Bytes::$data'],
             [fn() => $b->extra = 1, 'Cannot create dynamic property Cachekit\\Bytes::$extra'],
+            [fn() => $set->items = [], 'Cannot modify readonly property Cachekit\\Set::$items'],
+            [fn() => $map->entries = [], 'Cannot modify readonly property Cachekit\\Map::$entries'],
         ] as $i => [$write, $message]) {
             try {
                 $write();

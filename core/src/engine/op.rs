@@ -509,7 +509,7 @@ impl Op {
                     _ => "Redis did not answer before the timeout".to_owned(),
                 },
             );
-            self.redis_failed(engine, e);
+            self.redis_failed(engine, e, now);
         } else {
             self.handle_reply(engine, reply, now);
         }
@@ -806,10 +806,16 @@ impl Op {
     /// Redis could not be used for the current phase: degrade as the call's contract says.
     /// Backend failures were counted when their reply was settled; refusals by the breaker or
     /// the limiter are counted here.
-    fn redis_failed(&mut self, engine: &Engine, e: Error) {
+    fn redis_failed(&mut self, engine: &Engine, e: Error, now: Millis) {
         if matches!(e.kind(), ErrorKind::CircuitOpen | ErrorKind::Overloaded) {
             engine.metrics.record_error(e.kind());
             self.rejected = Some(e.clone());
+        }
+        if self.phase == Phase::Purge && self.kind != Kind::Get {
+            // The purge only spares a failing computation the unreadable entry: go on as after
+            // it (the write replaces the entry; a Redis that is really down shows up next).
+            self.phase = self.lock_or_compute(engine, now);
+            return;
         }
         self.redis_down = true;
         self.phase = match (&self.phase, self.kind) {
@@ -818,8 +824,8 @@ impl Op {
                 self.outcome = Some(Outcome::Miss);
                 Phase::Finish
             }
-            (Phase::Purge, Kind::Get) => Phase::Finish,
-            (Phase::Read | Phase::Lock | Phase::ReRead | Phase::Purge, _) => Phase::Compute,
+            (Phase::Purge, _) => Phase::Finish,
+            (Phase::Read | Phase::Lock | Phase::ReRead, _) => Phase::Compute,
             (Phase::Exists, _) => {
                 self.outcome = Some(Outcome::Exists { found: false });
                 Phase::Finish
@@ -1022,7 +1028,7 @@ impl Op {
                 match gate {
                     Gate::Go(a) => break a,
                     Gate::Unavailable(e) => {
-                        self.redis_failed(engine, e);
+                        self.redis_failed(engine, e, now);
                         continue;
                     }
                 }
@@ -1140,7 +1146,7 @@ impl Op {
             };
             match self.gate(engine, command, now) {
                 Gate::Go(a) => break a,
-                Gate::Unavailable(e) => self.redis_failed(engine, e),
+                Gate::Unavailable(e) => self.redis_failed(engine, e, now),
             }
         };
         Step { wake: std::mem::take(&mut self.wake), action }

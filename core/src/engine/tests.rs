@@ -419,15 +419,22 @@ fn unreadable_entries_are_misses_and_are_purged() {
 }
 
 #[test]
-fn a_purge_that_fails_still_computes() {
-    let e = engine_with(|c| c.l1 = None);
-    let (mut r, mut t) = (FakeRedis::default(), 0);
-    r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
-    // GET answers; the DEL of the unreadable entry fails; the call still computes and stores.
-    r.faults.push_back(Reply::Bytes(b"\x94garbage".to_vec()));
-    r.faults.push_back(Reply::Error("ERR boom".into()));
-    let (out, _, _) = drive_absorbing(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(Value::Int(7)));
-    assert!(matches!(out, Outcome::Computed { .. }), "{out:?}");
+fn a_purge_that_fails_still_locks_computes_and_replaces_the_entry() {
+    for fault in [Reply::Error("NOPERM this user has no permissions to run the 'del' command".into()), Reply::Timeout] {
+        let e = engine_with(|c| c.l1 = None);
+        let (mut r, mut t) = (FakeRedis::default(), 0);
+        r.strings.insert("k".into(), (b"\x94garbage".to_vec(), None));
+        // GET answers with the unreadable entry; its DEL fails.
+        r.faults.push_back(Reply::Bytes(b"\x94garbage".to_vec()));
+        r.faults.push_back(fault.clone());
+        let (out, _, _) =
+            drive_absorbing(&e, e.get_or_compute(Request::new("k"), t), &mut r, &mut t, || Ok(Value::Int(7)));
+        assert_eq!(out, Outcome::Computed { cached: true }, "{fault:?}");
+        assert_eq!(r.log[..3], ["GET", "DEL", "SET NX"], "{fault:?}: {:?}", r.log);
+        let (hit, _, absorbed) = drive_absorbing(&e, e.get(Request::new("k"), t), &mut r, &mut t, || unreachable!());
+        assert!(matches!(hit, Outcome::Hit { .. }), "{fault:?}: the entry was replaced: {hit:?}");
+        assert!(absorbed.is_empty());
+    }
 }
 
 #[test]
