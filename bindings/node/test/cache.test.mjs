@@ -587,6 +587,26 @@ describe('cache errors and options', () => {
     await s.close();
   });
 
+  test('onError runs after the engine counted the failure (the breaker and latency already know)', async () => {
+    const s = await startRedis();
+    const seen = [];
+    let c;
+    c = createCache({
+      redis: s.url,
+      namespace: 'settled',
+      l1: false,
+      onError: () => seen.push(c.health().breaker.failuresInWindow),
+      timeout: { maxMs: 300 },
+    });
+    assert.equal(await c.set('k', 1), true);
+    await s.stop();
+    assert.equal(await c.get('k'), undefined);
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0], 1, 'the failure was in the breaker window when the hook ran');
+    await c.close();
+    await s.close();
+  });
+
   test('a delete that cannot reach Redis throws BackendError', async () => {
     const s = await startRedis();
     const errors = [];
@@ -594,7 +614,9 @@ describe('cache errors and options', () => {
     assert.equal(await c.set('k', 1), true);
     await s.stop();
     await assert.rejects(c.delete('k'), (e) => e instanceof BackendError);
-    assert.ok(errors.length > 0);
+    assert.deepEqual(errors, [], 'thrown to the caller, not reported to onError as well');
+    assert.equal(await c.get('k'), undefined);
+    assert.ok(errors.length > 0, 'a get absorbs the failure: reported');
     await c.close();
     await s.close();
   });

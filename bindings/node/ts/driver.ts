@@ -242,20 +242,24 @@ export class Driver {
     execute(this.redis, command).catch(() => {});
   }
 
-  /** Hands a command's result to the engine: a failure is reported and fed to `onError`; a
-   * reply goes to `onReplyFast` (a hit that needs nothing more comes back as its value
-   * alone). */
+  /** Hands a command's result to the engine: a reply goes to `onReplyFast` (a hit that needs
+   * nothing more comes back as its value alone); a failure goes to `onError` first (latency,
+   * breaker and slot settled before any hook runs), then to the `onError` hook, unless the
+   * call ends by throwing it. */
   private answer(op: number, command: Command, r: Reply | SendFailure, operation: string, key: string | undefined): FastStart {
     if (!(r instanceof SendFailure)) return this.engine.onReplyFast(op, r);
-    this.report(
-      r.message === null
-        ? { code: 402, name: 'timeout', message: `${command.name} did not answer in time` }
-        : { code: 403, name: 'backend', message: r.message },
-      operation,
-      key,
-      command,
-    );
-    return this.engine.onError(op, r.message);
+    const next = this.engine.onError(op, r.message);
+    if (!(typeof next === 'object' && !Array.isArray(next) && next.type === 'done' && next.outcome.kind === 'failed')) {
+      this.report(
+        r.message === null
+          ? { code: 402, name: 'timeout', message: `${command.name} did not answer in time` }
+          : { code: 403, name: 'backend', message: r.message },
+        operation,
+        key,
+        command,
+      );
+    }
+    return next;
   }
 
   /**
