@@ -96,16 +96,12 @@ final class ErrorHookTest extends TestCase
     public function testRedisFailuresAndBreakerRefusalsAreReported(): void
     {
         Support::skipInClusterMode($this);
-        $port = Support::freePort();
-        $pid = Support::startRedis($port);
         $seen = [];
-        $r = Support::redis($port);
-        $c = new Cache($r, ['namespace' => Support::unique('down'), 'l1' => false, 'lock' => false,
+        $c = new Cache(Support::stoppedRedis(), ['namespace' => Support::unique('down'), 'l1' => false, 'lock' => false,
             'breaker' => ['failure_threshold' => 2, 'open_duration_ms' => 60_000],
             'on_error' => function (\Cachekit\Exception $e, array $context) use (&$seen): void {
                 $seen[] = [$e, $context];
             }]);
-        Support::stopRedis($pid);
         for ($i = 0; $i < 20; $i++) {
             $this->assertSame($i, @$c->remember('k', 60, fn() => $i));
         }
@@ -125,10 +121,7 @@ final class ErrorHookTest extends TestCase
     public function testAHookThatUsesTheCacheIsStoppedByTheBreaker(): void
     {
         Support::skipInClusterMode($this);
-        $port = Support::freePort();
-        $pid = Support::startRedis($port);
-        $r = Support::redis($port);
-        Support::stopRedis($pid);
+        $r = Support::stoppedRedis();
         $depth = 0;
         $c = null;
         $c = new Cache($r, ['namespace' => Support::unique('rec'), 'l1' => false,
@@ -206,10 +199,7 @@ final class ErrorHookTest extends TestCase
     public function testFailuresThrownToTheCallerAreNotAlsoReported(): void
     {
         Support::skipInClusterMode($this);
-        $port = Support::freePort();
-        $pid = Support::startRedis($port);
-        $r = Support::redis($port);
-        Support::stopRedis($pid);
+        $r = Support::stoppedRedis();
         $seen = [];
         $c = new Cache($r, ['namespace' => Support::unique('thr'), 'on_error' => function ($e) use (&$seen): void {
             $seen[] = $e->getMessage();

@@ -97,6 +97,16 @@ final class Support
         throw new \RuntimeException("redis-server did not start on $port");
     }
 
+    /** A \Redis that was connected to a redis-server of its own, which has stopped since. */
+    public static function stoppedRedis(): \Redis
+    {
+        $port = self::freePort();
+        $pid = self::startRedis($port);
+        $r = self::redis($port);
+        self::stopRedis($pid);
+        return $r;
+    }
+
     public static function stopRedis(int $pid): void
     {
         posix_kill($pid, 15);
