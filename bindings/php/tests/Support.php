@@ -89,8 +89,11 @@ final class Support
         @unlink($pidfile);
         exec(sprintf('redis-server --port %d --bind 127.0.0.1 --save "" --appendonly no --dir %s --daemonize yes --pidfile %s', $port, escapeshellarg($dir), escapeshellarg($pidfile)));
         for ($i = 0; $i < 100; $i++) {
-            if (is_file($pidfile) && @fsockopen('127.0.0.1', $port)) {
-                return (int) trim((string) file_get_contents($pidfile));
+            // Redis listens before it writes its pid file, and writes it in two steps: wait for
+            // a pid, never return 0 (posix_kill(0, ...) would signal this whole process group).
+            $pid = is_file($pidfile) ? (int) trim((string) file_get_contents($pidfile)) : 0;
+            if ($pid > 0 && @fsockopen('127.0.0.1', $port)) {
+                return $pid;
             }
             usleep(20000);
         }
@@ -109,6 +112,9 @@ final class Support
 
     public static function stopRedis(int $pid): void
     {
+        if ($pid <= 0) {
+            throw new \InvalidArgumentException("not a redis-server pid: $pid");
+        }
         posix_kill($pid, 15);
         for ($i = 0; $i < 100 && posix_kill($pid, 0); $i++) {
             usleep(20000);
