@@ -811,10 +811,10 @@ impl Op {
             engine.metrics.record_error(e.kind());
             self.rejected = Some(e.clone());
         }
-        if self.phase == Phase::Purge && self.kind != Kind::Get {
+        if self.phase == Phase::Purge {
             // The purge only spares a failing computation the unreadable entry: go on as after
-            // it (the write replaces the entry; a Redis that is really down shows up next).
-            self.phase = self.lock_or_compute(engine, now);
+            // it (a write replaces the entry; a Redis that is really down shows up next).
+            self.phase = self.after_purge(engine, now);
             return;
         }
         self.redis_down = true;
@@ -824,7 +824,6 @@ impl Op {
                 self.outcome = Some(Outcome::Miss);
                 Phase::Finish
             }
-            (Phase::Purge, _) => Phase::Finish,
             (Phase::Read | Phase::Lock | Phase::ReRead, _) => Phase::Compute,
             (Phase::Exists, _) => {
                 self.outcome = Some(Outcome::Exists { found: false });
@@ -873,8 +872,7 @@ impl Op {
             }
             Phase::Tag => self.phase = Phase::Tag,
             Phase::Refresh(_) => self.phase = Phase::Finish,
-            Phase::Purge if self.kind == Kind::Get => self.phase = Phase::Finish,
-            Phase::Purge => self.phase = self.lock_or_compute(engine, now),
+            Phase::Purge => self.phase = self.after_purge(engine, now),
             Phase::Release => self.phase = Phase::Finish,
             phase @ (Phase::Delete(..) | Phase::Scan(_)) => {
                 let n = match reply {
@@ -1004,6 +1002,12 @@ impl Op {
             _ if purge => Phase::Purge,
             _ => self.lock_or_compute(engine, now),
         };
+    }
+
+    /// After the purge of an unreadable entry, done or failed: `Get` is finished (a miss),
+    /// `GetOrCompute` goes on as after a miss.
+    fn after_purge(&mut self, engine: &Engine, now: Millis) -> Phase {
+        if self.kind == Kind::Get { Phase::Finish } else { self.lock_or_compute(engine, now) }
     }
 
     /// After a miss of `GetOrCompute`: take the fill lock when there is one, else compute.
