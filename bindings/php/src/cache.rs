@@ -40,7 +40,7 @@ use crate::errors::{R, ck, ck_err, ck_exception};
 use crate::redis_io::{RedisClient, memory_reply, take_exception_message};
 use crate::report::{Context, Reporter};
 use crate::unwind;
-use crate::value::{Shape, from_value, php_err, to_value};
+use crate::value::{Shape, core_value, from_value, php_err, to_value};
 
 // ---------------------------------------------------------------- process-global state
 
@@ -525,7 +525,7 @@ impl Cache {
                             }
                             None => {
                                 let z = r.unwrap_or_default();
-                                let v = to_value(&z);
+                                let v = core_value(&z);
                                 *computed = Some(Computed::Value(z));
                                 match v {
                                     Ok(v) => op.on_computed(e, Ok(&v), now()),
@@ -685,7 +685,7 @@ impl Cache {
     pub fn set(&self, key: Text, value: &Zval, ttl: Option<&Zval>, tags: Option<&ZendHashTable>) -> R<bool> {
         let key = self.full_key(&key.get("Cachekit\\Cache::set", 1, "key")?);
         let tags = args::texts(tags, "Cachekit\\Cache::set", 4, "tags")?;
-        let v = ck(to_value(value))?;
+        let v = to_value(value)?;
         let mut req = self.request(key.clone());
         req.ttl = ttl_arg(ttl)?;
         req.tags = tags;

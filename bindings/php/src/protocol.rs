@@ -19,7 +19,7 @@ use crate::value::{Shape, from_value, php_err, to_value};
 
 /// Interop arguments: a PHP list (an empty array included); anything else is refused.
 pub(crate) fn list(args: &Zval) -> R<Vec<Value>> {
-    match ck(to_value(args))? {
+    match to_value(args)? {
         Value::Array(a) => Ok(a),
         Value::Map(m) if m.is_empty() => Ok(Vec::new()),
         _ => Err(ck_err(ErrorKind::InvalidArgument, "args must be a list")),
@@ -54,7 +54,7 @@ impl Protocol {
 
     /// Canonical MessagePack of an interop value.
     pub fn canonical_value(value: &Zval) -> R<Binary<u8>> {
-        ck(canonical::encode_value(&ck(to_value(value))?)).map(Into::into)
+        ck(canonical::encode_value(&to_value(value)?)).map(Into::into)
     }
 
     /// Reads an interop value (exact shape).
@@ -64,7 +64,7 @@ impl Protocol {
 
     /// StandardSerializer MessagePack of a default-mode value.
     pub fn serialize(value: &Zval) -> R<Binary<u8>> {
-        ck(serializer::encode(&ck(to_value(value))?)).map(Into::into)
+        ck(serializer::encode(&to_value(value)?)).map(Into::into)
     }
 
     /// Reads StandardSerializer MessagePack (exact shape).
@@ -92,7 +92,7 @@ impl Protocol {
         serializer: Option<String>,
     ) -> R<String> {
         let args = list(args)?;
-        let kwargs: Vec<(String, Value)> = match ck(kwargs.map(to_value).transpose())? {
+        let kwargs: Vec<(String, Value)> = match kwargs.map(to_value).transpose()? {
             None | Some(Value::Nil) => Vec::new(),
             Some(Value::Map(m)) => m
                 .into_iter()
@@ -120,7 +120,7 @@ impl Protocol {
     /// `interop`; unencrypted).
     pub fn encode_entry(value: &Zval, mode_name: String, cache_key: String) -> R<Binary<u8>> {
         let opts = EntryOptions::new(mode(&mode_name)?, &cache_key);
-        ck(entry::encode(&ck(to_value(value))?, &opts)).map(Into::into)
+        ck(entry::encode(&to_value(value)?, &opts)).map(Into::into)
     }
 
     /// Decodes stored entry bytes (exact shape).
@@ -139,7 +139,7 @@ impl Protocol {
     /// A value through the PHP mapping and back in the exact shape (normalises temporal text,
     /// UUID case, integer wrappers): what a decoder would return for it.
     pub fn exact_value(value: &Zval) -> R<Zval> {
-        from_value(&ck(to_value(value))?, Shape::Exact)
+        from_value(&to_value(value)?, Shape::Exact)
     }
 
     /// The AAD (v0x03) bytes authenticated with an encrypted entry.
@@ -318,7 +318,7 @@ impl Keyring {
     /// Encodes an encrypted entry stored under `$cacheKey`.
     pub fn encode_entry(&self, value: &Zval, mode_name: String, cache_key: String) -> R<Binary<u8>> {
         let opts = EntryOptions::new(mode(&mode_name)?, &cache_key).encrypted(&self.ring);
-        ck(entry::encode(&ck(to_value(value))?, &opts)).map(Into::into)
+        ck(entry::encode(&to_value(value)?, &opts)).map(Into::into)
     }
 
     /// Decodes an encrypted entry stored under `$cacheKey` (exact shape).

@@ -14,7 +14,7 @@ use cachekit::time::Millis;
 use cachekit::{Error, ErrorKind};
 use ext_php_rs::convert::IntoZval;
 use ext_php_rs::types::{ZendCallable, ZendHashTable, ZendObject, Zval};
-use ext_php_rs::zend::ExecutorGlobals;
+use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
 
 use crate::errors::{R, ck_err, exception_parts};
 use crate::unwind;
@@ -23,9 +23,11 @@ use crate::unwind;
 const REFUSAL_REPORT_MS: Millis = 1000;
 
 /// Per engine (by address; engines live as long as the process): refusals not reported yet,
-/// and when the last report went out. Shared by the engine's caches and requests, as its
-/// breaker is.
-static REFUSALS: Mutex<Option<HashMap<usize, (u64, Millis)>>> = Mutex::new(None);
+/// and when the last report went out.
+type RefusalLog = HashMap<usize, (u64, Option<Millis>)>;
+
+/// This process's [`RefusalLog`], shared by each engine's caches and requests, as its breaker is.
+static REFUSALS: Mutex<Option<RefusalLog>> = Mutex::new(None);
 
 /// Which call a failure happened in, for the report's context array.
 #[derive(Clone, Copy)]
@@ -112,24 +114,20 @@ impl Reporter {
         if let Some(e) = rejected {
             let n = {
                 let mut g = REFUSALS.lock().unwrap_or_else(|p| p.into_inner());
-                let (count, last) = g.get_or_insert_with(HashMap::new).entry(engine).or_insert((0, 0));
+                let (count, last) = g.get_or_insert_with(HashMap::new).entry(engine).or_insert((0, None));
                 *count += 1;
-                if *last != 0 && now.saturating_sub(*last) < REFUSAL_REPORT_MS {
+                if last.is_some_and(|at| now.saturating_sub(at) < REFUSAL_REPORT_MS) {
                     return;
                 }
-                let n = std::mem::take(count);
-                *last = now.max(1);
-                n
+                *last = Some(now);
+                std::mem::take(count)
             };
-            if n > 1 {
-                self.failure(
-                    &Error::new(e.kind(), format!("{} ({n} refusals since the last report)", e.message())),
-                    ctx,
-                    None,
-                );
+            let e = if n > 1 {
+                Error::new(e.kind(), format!("{} ({n} refusals since the last report)", e.message()))
             } else {
-                self.failure(&e, ctx, None);
-            }
+                e
+            };
+            self.failure(&e, ctx, None);
         }
     }
 
@@ -154,15 +152,15 @@ impl Reporter {
         if unwind::exiting() {
             return;
         }
+        let (class, text, code) = exception_parts(e);
         unwind::with_exception_set_aside(|| {
-            let Some(error) = exception_object(e) else { return };
+            let Some(error) = exception_object(class, &text, code) else { return };
             let mut context = ZendHashTable::new();
             let _ = context.insert("operation", ctx.operation);
             let _ = context.insert("key", ctx.key.map(str::to_owned));
             let _ = context.insert("command", command);
             let Ok(hook) = ZendCallable::new(hook) else { return };
             if let Reporter::Logger(_) = self {
-                let text = exception_parts(e).1;
                 let message = match ctx.key {
                     Some(k) => format!("cachekit: {} {k}: {text}", ctx.operation),
                     None => format!("cachekit: {}: {text}", ctx.operation),
@@ -177,10 +175,9 @@ impl Reporter {
     }
 }
 
-/// A new `Cachekit\Exception` of `e` (file, line and trace: the calling PHP code's).
-fn exception_object(e: &Error) -> Option<Zval> {
-    let (ce, message, code) = exception_parts(e);
-    let object = ZendObject::new(ce);
+/// A new exception of `class` (file, line and trace: the calling PHP code's).
+fn exception_object(class: &ClassEntry, message: &str, code: i32) -> Option<Zval> {
+    let object = ZendObject::new(class);
     let _ = object.try_call_method("__construct", vec![&message, &i64::from(code)]);
     if ExecutorGlobals::has_exception() {
         return None;

@@ -38,7 +38,12 @@ pub enum Shape {
 }
 
 /// A PHP value as a core value.
-pub fn to_value(z: &Zval) -> cachekit::Result<Value> {
+pub fn to_value(z: &Zval) -> R<Value> {
+    crate::errors::ck(core_value(z))
+}
+
+/// [`to_value`], its failure as the core error (for the error hook, which makes the exception).
+pub fn core_value(z: &Zval) -> cachekit::Result<Value> {
     conv(z, 0)
 }
 
